@@ -1,0 +1,34 @@
+"""KafkaUtils: real Kafka brokers for Spark tests, and eventual-consistency assertions.
+
+>>> with KafkaUtils() as kafka:
+...     kafka.create_topics(["events"], num_partitions=3)
+...     kafka.send_messages("events", [("k", "v")])
+"""
+
+from kafka_utils.assertions import assert_eventually, wait_for_query_alive
+from kafka_utils.embedded import EmbeddedKafkaCluster
+from kafka_utils.errors import (
+    BackendUnavailableError,
+    BrokerStartError,
+    JarsUnavailableError,
+    KafkaUtilsError,
+    NotSetUpError,
+    QueryFailedError,
+)
+from kafka_utils.harness import KafkaUtils
+from kafka_utils.records import Message, Record
+
+__all__ = [
+    "BackendUnavailableError",
+    "BrokerStartError",
+    "EmbeddedKafkaCluster",
+    "JarsUnavailableError",
+    "KafkaUtils",
+    "KafkaUtilsError",
+    "Message",
+    "NotSetUpError",
+    "QueryFailedError",
+    "Record",
+    "assert_eventually",
+    "wait_for_query_alive",
+]

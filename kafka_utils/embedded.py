@@ -1,0 +1,242 @@
+"""A real Apache Kafka cluster in KRaft mode, run as child JVMs on free loopback ports.
+
+One broker runs as a combined broker+controller node. Several brokers run beside one dedicated
+controller (node id 0), so any broker (ids 1..n) can be stopped, killed and started again for
+fault tests without touching the controller quorum.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import socket
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kafka_utils import jars
+from kafka_utils.errors import BrokerStartError, KafkaUtilsError
+from kafka_utils.jvm import JvmProcess, run_tool
+from kafka_utils.readiness import wait_until_ready
+
+HOST = "127.0.0.1"
+CONTROLLER_ID = 0
+JVM_OPTIONS = ("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
+               "-Dorg.slf4j.simpleLogger.showDateTime=true")  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class KafkaNode:
+    node_id: int
+    roles: str
+    directory: Path
+    client_port: int | None
+    controller_port: int | None
+    process: JvmProcess | None = field(default=None, repr=False)
+
+    @property
+    def address(self) -> str | None:
+        return f"{HOST}:{self.client_port}" if self.client_port else None
+
+
+class EmbeddedKafkaCluster:
+    """Start with ``start()``, stop with ``stop()``; also a context manager."""
+
+    def __init__(self, num_brokers: int = 1, start_timeout: float = 60.0,
+                 broker_properties: dict[str, str] | None = None) -> None:  # fmt: skip
+        if num_brokers < 1:
+            raise ValueError(f"num_brokers must be at least 1, got {num_brokers}")
+        self.num_brokers = num_brokers
+        self.start_timeout = start_timeout
+        self.broker_properties = dict(broker_properties or {})
+        self.workdir: Path | None = None
+        self.nodes: dict[int, KafkaNode] = {}
+        self.start_seconds: float | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> EmbeddedKafkaCluster:
+        began = time.monotonic()
+        classpath = jars.classpath("broker")
+        self.workdir = Path(tempfile.mkdtemp(prefix="embedded-kafka-"))
+        self.nodes = self._layout()
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        try:
+            for node in self.nodes.values():
+                self._format(node, cluster_id, classpath)
+            for node in self.nodes.values():
+                self._launch(node, classpath)
+            self._wait_ready(expect_brokers=self.num_brokers)
+        except BaseException:
+            self.stop()
+            raise
+        self.start_seconds = time.monotonic() - began
+        return self
+
+    def stop(self) -> None:
+        for node in self.nodes.values():
+            if node.process:
+                node.process.stop()
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def __enter__(self) -> EmbeddedKafkaCluster:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- one broker at a time, for fault tests ---------------------------------------------
+
+    def stop_broker(self, broker_id: int, *, hard: bool = False) -> None:
+        """Stop one broker: a clean shutdown, or SIGKILL with ``hard=True``."""
+        process = self._broker(broker_id).process
+        if process:
+            process.kill() if hard else process.stop()
+
+    def start_broker(self, broker_id: int) -> None:
+        node = self._broker(broker_id)
+        if node.process and node.process.is_running():
+            return
+        self._launch(node, jars.classpath("broker"))
+        self._wait_ready(expect_brokers=self.running_brokers())
+
+    def restart_broker(self, broker_id: int, *, hard: bool = False) -> None:
+        self.stop_broker(broker_id, hard=hard)
+        self.start_broker(broker_id)
+
+    def running_brokers(self) -> int:
+        return sum(1 for n in self.nodes.values() if n.client_port and _alive(n))
+
+    @property
+    def broker_ids(self) -> list[int]:
+        return [n.node_id for n in self.nodes.values() if n.client_port]
+
+    @property
+    def bootstrap_servers(self) -> str:
+        if not self.nodes:
+            raise KafkaUtilsError("the embedded cluster is not started")
+        return ",".join(n.address for n in self.nodes.values() if n.address)
+
+    def pids(self) -> list[int]:
+        return [n.process.pid for n in self.nodes.values() if n.process and n.process.pid]
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _broker(self, broker_id: int) -> KafkaNode:
+        node = self.nodes.get(broker_id)
+        if node is None or node.client_port is None:
+            raise KafkaUtilsError(f"no broker with id {broker_id}; brokers are {self.broker_ids}")
+        return node
+
+    def _layout(self) -> dict[int, KafkaNode]:
+        assert self.workdir is not None
+        if self.num_brokers == 1:
+            node = KafkaNode(1, "broker,controller", self.workdir / "node-1", free_port(),
+                             free_port())  # fmt: skip
+            return {1: node}
+        controller = KafkaNode(CONTROLLER_ID, "controller", self.workdir / "controller", None,
+                               free_port())  # fmt: skip
+        brokers = {
+            i: KafkaNode(i, "broker", self.workdir / f"broker-{i}", free_port(), None)
+            for i in range(1, self.num_brokers + 1)
+        }
+        return {CONTROLLER_ID: controller, **brokers}
+
+    def _voters(self) -> str:
+        return ",".join(
+            f"{n.node_id}@{HOST}:{n.controller_port}"
+            for n in self.nodes.values()
+            if n.controller_port
+        )
+
+    def _properties(self, node: KafkaNode) -> dict[str, str]:
+        listeners, protocols = [], ["CONTROLLER:PLAINTEXT", "PLAINTEXT:PLAINTEXT"]
+        if node.client_port:
+            listeners.append(f"PLAINTEXT://{HOST}:{node.client_port}")
+        if node.controller_port:
+            listeners.append(f"CONTROLLER://{HOST}:{node.controller_port}")
+        replicas = str(min(3, self.num_brokers))
+        props = {
+            "process.roles": node.roles,
+            "node.id": str(node.node_id),
+            "controller.quorum.voters": self._voters(),
+            "controller.listener.names": "CONTROLLER",
+            "listeners": ",".join(listeners),
+            "listener.security.protocol.map": ",".join(protocols),
+            "log.dirs": str(node.directory / "data"),
+            "num.partitions": "1",
+            "default.replication.factor": replicas,
+            "offsets.topic.replication.factor": replicas,
+            "offsets.topic.num.partitions": "5",
+            "transaction.state.log.replication.factor": replicas,
+            "transaction.state.log.min.isr": str(min(2, self.num_brokers)),
+            "group.initial.rebalance.delay.ms": "0",
+            "num.network.threads": "2",
+            "num.io.threads": "4",
+            "log.retention.check.interval.ms": "60000",
+        }
+        if node.client_port:
+            props["advertised.listeners"] = f"PLAINTEXT://{HOST}:{node.client_port}"
+            props["inter.broker.listener.name"] = "PLAINTEXT"
+        return {**props, **self.broker_properties}
+
+    def _config_file(self, node: KafkaNode) -> Path:
+        node.directory.mkdir(parents=True, exist_ok=True)
+        path = node.directory / "server.properties"
+        path.write_text("".join(f"{k}={v}\n" for k, v in self._properties(node).items()))
+        return path
+
+    def _format(self, node: KafkaNode, cluster_id: str, classpath: str) -> None:
+        config = self._config_file(node)
+        args = ["format", "-t", cluster_id, "-c", str(config), "--ignore-formatted"]
+        done = run_tool("kafka.tools.StorageTool", args, classpath)
+        if done.returncode != 0:
+            raise BrokerStartError(
+                f"formatting the storage of Kafka node {node.node_id} failed:\n"
+                f"{(done.stdout + done.stderr).strip()[-3000:]}"
+            )
+
+    def _launch(self, node: KafkaNode, classpath: str) -> None:
+        config = node.directory / "server.properties"
+        log = node.directory / "server.log"
+        node.process = JvmProcess("kafka.Kafka", [str(config)], classpath, log, JVM_OPTIONS)
+        node.process.start()
+
+    def _wait_ready(self, expect_brokers: int) -> None:
+        def dead_node_report() -> str | None:
+            for node in self.nodes.values():
+                if node.process and node.process.crashed():
+                    return _failure_report(node, f"exited with code {node.process.exit_code()}")
+            return None
+
+        try:
+            wait_until_ready(self.bootstrap_servers, expect_brokers, self.start_timeout,
+                             dead_node_report)  # fmt: skip
+        except TimeoutError as e:
+            node = next(iter(self.nodes.values()))
+            raise BrokerStartError(_failure_report(node, str(e))) from None
+
+
+def _alive(node: KafkaNode) -> bool:
+    return node.process is not None and node.process.is_running()
+
+
+def _failure_report(node: KafkaNode, what: str) -> str:
+    hint = ""
+    tail = node.process.log_tail() if node.process else ""
+    if "Address already in use" in tail:
+        hint = " (a port clash: another process took the port; start again to pick new ports)"
+    return (
+        f"Kafka node {node.node_id} ({node.roles}, {node.address or 'controller'}) {what}{hint}."
+        f"\nLast lines of {node.process.log_path if node.process else 'its log'}:\n{tail}"
+    )

@@ -1,0 +1,70 @@
+"""Readiness of a Kafka cluster, proven by a real client round trip rather than a log line."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from kafka_utils.errors import BrokerStartError
+
+PROBE_TOPIC = "kafka-utils-readiness"
+
+
+def wait_until_ready(
+    bootstrap_servers: str,
+    expect_brokers: int,
+    timeout: float,
+    dead_node_report: Callable[[], str | None] = lambda: None,
+) -> None:
+    """Return once ``expect_brokers`` brokers are registered and a produce is acknowledged.
+
+    Raises ``BrokerStartError`` at once if ``dead_node_report`` reports a node that exited,
+    and ``TimeoutError`` once ``timeout`` seconds have passed.
+    """
+    deadline = time.monotonic() + timeout
+    last_error: Exception | str = "no answer yet"
+    while time.monotonic() < deadline:
+        report = dead_node_report()
+        if report:
+            raise BrokerStartError(report)
+        try:
+            _round_trip(bootstrap_servers, expect_brokers)
+            return
+        except (KafkaError, OSError, _NotYet) as e:
+            last_error = e
+        time.sleep(0.2)
+    raise TimeoutError(
+        f"did not become ready within {timeout:.0f}s at {bootstrap_servers} (last: {last_error})"
+    )
+
+
+class _NotYet(Exception):
+    pass
+
+
+def _round_trip(bootstrap_servers: str, expect_brokers: int) -> None:
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, request_timeout_ms=5000, client_id="kafka-utils-ready"
+    )
+    try:
+        brokers = admin.describe_cluster()["brokers"]
+        if len(brokers) < expect_brokers:
+            raise _NotYet(f"{len(brokers)} of {expect_brokers} brokers registered")
+        replicas = min(3, expect_brokers)
+        try:
+            admin.create_topics([NewTopic(PROBE_TOPIC, 1, replicas)])
+        except TopicAlreadyExistsError:
+            pass
+    finally:
+        admin.close()
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap_servers, acks="all", request_timeout_ms=5000, max_block_ms=5000
+    )
+    try:
+        producer.send(PROBE_TOPIC, b"ready").get(timeout=5)
+    finally:
+        producer.close(timeout=2)
