@@ -58,6 +58,12 @@ def to_bytes(data: Bytesish) -> bytes | None:
     raise TypeError(f"keys, values and header values must be bytes, str or None; got {data!r}")
 
 
+def _header_value(data: Bytesish) -> bytes:
+    if data is None:
+        raise ValueError("header values must be bytes or str: kafka-python cannot send None")
+    return to_bytes(data)  # type: ignore[return-value]
+
+
 def as_message(item: Message | tuple | Mapping[str, Any]) -> Message:
     """Accept a Message, a ``(key, value)`` / ``(key, value, headers)`` tuple, or a dict."""
     if isinstance(item, Message):
@@ -80,7 +86,7 @@ def send(producer: KafkaProducer, topic: str, messages: Iterable[Any],
                 f"message {m!r} has neither key nor value; Kafka clients refuse that "
                 "(a tombstone is a key with a None value)"
             )
-        headers = [(name, to_bytes(v)) for name, v in m.headers]
+        headers = [(name, _header_value(v)) for name, v in m.headers]
         futures.append(
             producer.send(
                 topic,

@@ -1,0 +1,117 @@
+"""KafkaUtils against the real embedded broker: topics, produce/consume, groups and offsets."""
+
+import collections
+
+from kafka import KafkaConsumer
+
+from kafka_utils import Message
+
+
+def test_broker_answers_with_cluster_metadata(kafka_utils):
+    host, _, port = kafka_utils.broker.partition(":")
+    assert host == "127.0.0.1" and int(port) > 0
+    cluster = kafka_utils.admin_client.describe_cluster()
+    assert [b["host"] for b in cluster["brokers"]] == ["127.0.0.1"]
+    assert cluster["cluster_id"]
+
+
+def test_topics_with_one_and_three_partitions(kafka_utils, unique_name):
+    one, three = unique_name("one"), unique_name("three")
+    kafka_utils.create_topics([one])
+    kafka_utils.create_topics([three], num_partitions=3)
+    assert kafka_utils.end_offsets(one) == {0: 0}
+    assert kafka_utils.end_offsets(three) == {0: 0, 1: 0, 2: 0}
+    kafka_utils.delete_topics([one, three])
+    assert not {one, three} & set(kafka_utils.admin_client.list_topics())
+
+
+def test_round_trip_keeps_bytes_str_none_and_headers(kafka_utils, topic):
+    name = topic()
+    raw = bytes(range(256))
+    kafka_utils.send_messages(name, [
+        (b"\x00\xff", raw),
+        ("ключ", "значение"),
+        (None, "no key"),
+        ("tombstone", None),
+        ("h", "with headers", [("trace", b"\x01\x02"), ("text", "yes"), ("empty", b"")]),
+    ])  # fmt: skip
+    got = kafka_utils.read_records(name)
+    assert [(r.key, r.value) for r in got] == [
+        (b"\x00\xff", raw),
+        ("ключ".encode(), "значение".encode()),
+        (None, b"no key"),
+        (b"tombstone", None),
+        (b"h", b"with headers"),
+    ]
+    assert got[-1].headers == (("trace", b"\x01\x02"), ("text", b"yes"), ("empty", b""))
+    assert [r.offset for r in got] == [0, 1, 2, 3, 4]
+
+
+def test_explicit_partition_and_timestamp(kafka_utils, topic):
+    name = topic(partitions=3)
+    acks = kafka_utils.send_messages(name, [
+        Message(key="a", value="x", partition=2, timestamp_ms=1_700_000_000_000),
+        {"key": "b", "value": "y", "partition": 0, "timestamp_ms": 1_700_000_360_000},
+    ])  # fmt: skip
+    assert acks == [(2, 0), (0, 0)]
+    got = {r.partition: r.timestamp for r in kafka_utils.read_records(name)}
+    assert got == {2: 1_700_000_000_000, 0: 1_700_000_360_000}
+
+
+def test_reference_key_value_view(kafka_utils, topic):
+    name = topic()
+    kafka_utils.send_messages(name, [("k1", "v1"), ("k2", "v2"), ("k1", "v3")])
+    assert kafka_utils.get_all_records(None, name) == {"k1": "v3", "k2": "v2"}
+    assert kafka_utils.get_all_records(None, name, "BINARY", "BINARY")[b"k2"] == b"v2"
+
+
+def test_ten_thousand_messages_complete_ordered_and_unique(kafka_utils, topic):
+    name = topic(partitions=3)
+    sent = [(f"key-{i % 50}", f"{i}") for i in range(10_000)]
+    acks = kafka_utils.send_messages(name, sent)
+    got = kafka_utils.read_records(name)
+
+    assert len(got) == 10_000
+    assert len({(r.partition, r.offset) for r in got}) == 10_000
+    assert sorted(int(r.value) for r in got) == list(range(10_000))
+    for partition in range(3):
+        offsets = [r.offset for r in got if r.partition == partition]
+        assert offsets == list(range(len(offsets)))
+    per_key = collections.defaultdict(list)
+    for r in got:
+        per_key[r.key].append(int(r.value))
+    assert all(values == sorted(values) for values in per_key.values())
+    assert {p for p, _ in acks} == {0, 1, 2}
+
+
+def test_consumer_group_resumes_after_its_committed_offset(kafka_utils, topic, unique_name):
+    name, group = topic(), unique_name("group")
+    kafka_utils.send_messages(name, [(None, f"first-{i}") for i in range(5)])
+
+    def consume(expected: int) -> list[bytes]:
+        consumer = KafkaConsumer(name, bootstrap_servers=kafka_utils.broker, group_id=group,
+                                 auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+        values: list[bytes] = []
+        try:
+            kafka_utils.assert_eventually(
+                lambda: values.extend(r.value for b in consumer.poll(500).values() for r in b)
+                or len(values), expected, timeout=30, interval=0)  # fmt: skip
+            consumer.commit()
+        finally:
+            consumer.close()
+        return values
+
+    assert consume(5) == [f"first-{i}".encode() for i in range(5)]
+    assert kafka_utils.committed_offsets(group, name) == {0: 5}
+    kafka_utils.send_messages(name, [(None, f"second-{i}") for i in range(3)])
+    assert kafka_utils.consumer_lag(group, name) == {0: 3}
+    assert consume(3) == [f"second-{i}".encode() for i in range(3)]
+    assert kafka_utils.consumer_lag(group, name) == {0: 0}
+
+
+def test_lag_of_a_group_that_never_committed_is_the_whole_topic(kafka_utils, topic, unique_name):
+    name = topic(partitions=2)
+    kafka_utils.send_messages(name, [Message("k", "v", partition=1)] * 4)
+    group = unique_name("idle")
+    assert kafka_utils.committed_offsets(group, name) == {0: None, 1: None}
+    assert kafka_utils.consumer_lag(group, name) == {0: 0, 1: 4}
