@@ -42,8 +42,9 @@ def local_conf(master: str) -> dict[str, str]:
     }
 
 
-def build_spark_session(app_name: str = "kafka-stream", master: str = "local[2]",
-                        conf: dict[str, str] | None = None) -> SparkSession:  # fmt: skip
+def build_spark_session(
+    app_name: str = "kafka-stream", master: str = "local[2]", conf: dict[str, str] | None = None
+) -> SparkSession:
     """A ready SparkSession with the Kafka connector and Delta.
 
     Under spark-submit the cluster's settings and jars are used as given; from plain Python a

@@ -52,8 +52,9 @@ def assert_eventually(
     raise AssertionError(_timeout_message(expected, last, last_error, timeout, message))
 
 
-def _timeout_message(expected: Any, last: Any, error: Exception | None, timeout: float,
-                     message: str) -> str:  # fmt: skip
+def _timeout_message(
+    expected: Any, last: Any, error: Exception | None, timeout: float, message: str
+) -> str:
     head = f"{message + ': ' if message else ''}condition not met within {timeout:g}s"
     if error is not None:
         head += f"; the last call raised {type(error).__name__}: {error}"
@@ -96,8 +97,14 @@ def wait_for_query_alive(query: Any, timeout: float = 60.0, interval: float = 1.
         status = query.status
         return bool(query.isActive and (status["isTriggerActive"] or query.lastProgress))
 
-    assert_eventually(started, True, timeout, min(interval, 0.2), query=query,
-                      message=f"query {query.name or query.id} never became alive")  # fmt: skip
+    assert_eventually(
+        started,
+        True,
+        timeout,
+        min(interval, 0.2),
+        query=query,
+        message=f"query {query.name or query.id} never became alive",
+    )
 
 
 def processed_offsets(query: Any) -> dict[str, dict[int, int]]:

@@ -1,4 +1,4 @@
-"""Where the test broker comes from: embedded JVM (default), testcontainers, or an external cluster."""
+"""Where the test broker comes from: an embedded JVM (default), testcontainers, or external."""
 
 from __future__ import annotations
 
@@ -26,8 +26,12 @@ class Backend(Protocol):
 class EmbeddedBackend:
     name: BackendName = "embedded"
 
-    def __init__(self, num_brokers: int = 1, start_timeout: float = 60.0,
-                 broker_properties: dict[str, str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        num_brokers: int = 1,
+        start_timeout: float = 60.0,
+        broker_properties: dict[str, str] | None = None,
+    ) -> None:
         self.cluster = EmbeddedKafkaCluster(num_brokers, start_timeout, broker_properties)
 
     def start(self) -> str:
@@ -105,8 +109,14 @@ def choose_backend_name(requested: str | None = None) -> BackendName:
     return name  # type: ignore[return-value]
 
 
-def make_backend(name: BackendName, *, kafka_version: str, num_brokers: int,
-                 start_timeout: float, broker_properties: dict[str, str] | None) -> Backend:  # fmt: skip
+def make_backend(
+    name: BackendName,
+    *,
+    kafka_version: str,
+    num_brokers: int,
+    start_timeout: float,
+    broker_properties: dict[str, str] | None,
+) -> Backend:
     if name == "testcontainers":
         return TestcontainersBackend(kafka_version)
     if name == "external":

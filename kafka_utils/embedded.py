@@ -23,8 +23,13 @@ from kafka_utils.readiness import wait_until_ready
 
 HOST = "127.0.0.1"
 CONTROLLER_ID = 0
-JVM_OPTIONS = ("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
-               "-Dorg.slf4j.simpleLogger.showDateTime=true")  # fmt: skip
+JVM_OPTIONS = (
+    "-Xms64m",
+    "-Xmx512m",
+    "-XX:+UseSerialGC",
+    "-Djava.awt.headless=true",
+    "-Dorg.slf4j.simpleLogger.showDateTime=true",
+)
 
 
 def free_port() -> int:
@@ -50,8 +55,12 @@ class KafkaNode:
 class EmbeddedKafkaCluster:
     """Start with ``start()``, stop with ``stop()``; also a context manager."""
 
-    def __init__(self, num_brokers: int = 1, start_timeout: float = 60.0,
-                 broker_properties: dict[str, str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        num_brokers: int = 1,
+        start_timeout: float = 60.0,
+        broker_properties: dict[str, str] | None = None,
+    ) -> None:
         if num_brokers < 1:
             raise ValueError(f"num_brokers must be at least 1, got {num_brokers}")
         self.num_brokers = num_brokers
@@ -82,9 +91,14 @@ class EmbeddedKafkaCluster:
         return self
 
     def stop(self) -> None:
-        for node in self.nodes.values():
-            if node.process:
-                node.process.stop()
+        """Stop brokers together, then the controller, so each broker can shut down cleanly."""
+        brokers = [n.process for n in self.nodes.values() if n.process and n.client_port]
+        controllers = [n.process for n in self.nodes.values() if n.process and not n.client_port]
+        for group in (brokers, controllers):
+            for process in group:
+                process.request_stop()
+            for process in group:
+                process.stop()
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
@@ -141,11 +155,13 @@ class EmbeddedKafkaCluster:
     def _layout(self) -> dict[int, KafkaNode]:
         assert self.workdir is not None
         if self.num_brokers == 1:
-            node = KafkaNode(1, "broker,controller", self.workdir / "node-1", free_port(),
-                             free_port())  # fmt: skip
+            node = KafkaNode(
+                1, "broker,controller", self.workdir / "node-1", free_port(), free_port()
+            )
             return {1: node}
-        controller = KafkaNode(CONTROLLER_ID, "controller", self.workdir / "controller", None,
-                               free_port())  # fmt: skip
+        controller = KafkaNode(
+            CONTROLLER_ID, "controller", self.workdir / "controller", None, free_port()
+        )
         brokers = {
             i: KafkaNode(i, "broker", self.workdir / f"broker-{i}", free_port(), None)
             for i in range(1, self.num_brokers + 1)
@@ -201,9 +217,12 @@ class EmbeddedKafkaCluster:
         args = ["format", "-t", cluster_id, "-c", str(config), "--ignore-formatted"]
         done = run_tool("kafka.tools.StorageTool", args, classpath)
         if done.returncode != 0:
+            output = (done.stdout + done.stderr).strip().splitlines()
+            interesting = [line for line in output if not line.startswith("\tat ")]
             raise BrokerStartError(
-                f"formatting the storage of Kafka node {node.node_id} failed:\n"
-                f"{(done.stdout + done.stderr).strip()[-3000:]}"
+                f"Kafka node {node.node_id}: formatting its storage failed (exit code "
+                f"{done.returncode}). Last lines of kafka.tools.StorageTool's output:\n"
+                + "\n".join(interesting[-15:])
             )
 
     def _launch(self, node: KafkaNode, classpath: str) -> None:
@@ -220,8 +239,9 @@ class EmbeddedKafkaCluster:
             return None
 
         try:
-            wait_until_ready(self.bootstrap_servers, expect_brokers, self.start_timeout,
-                             dead_node_report)  # fmt: skip
+            wait_until_ready(
+                self.bootstrap_servers, expect_brokers, self.start_timeout, dead_node_report
+            )
         except TimeoutError as e:
             node = next(iter(self.nodes.values()))
             raise BrokerStartError(_failure_report(node, str(e))) from None
@@ -234,7 +254,7 @@ def _alive(node: KafkaNode) -> bool:
 def _failure_report(node: KafkaNode, what: str) -> str:
     hint = ""
     tail = node.process.log_tail() if node.process else ""
-    if "Address already in use" in tail:
+    if node.process and node.process.log_contains("Address already in use"):
         hint = " (a port clash: another process took the port; start again to pick new ports)"
     return (
         f"Kafka node {node.node_id} ({node.roles}, {node.address or 'controller'}) {what}{hint}."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -25,9 +25,15 @@ class KafkaUtils:
     ``kafka_version`` picks the testcontainers image, as in PySpark's helper.
     """
 
-    def __init__(self, kafka_version: str = "7.4.0", *, backend: str | None = None,
-                 num_brokers: int = 1, start_timeout: float = 60.0,
-                 broker_properties: dict[str, str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        kafka_version: str = "7.4.0",
+        *,
+        backend: str | None = None,
+        num_brokers: int = 1,
+        start_timeout: float = 60.0,
+        broker_properties: dict[str, str] | None = None,
+    ) -> None:
         self.kafka_version = kafka_version
         self.backend_name = choose_backend_name(backend)
         self.num_brokers = num_brokers
@@ -44,9 +50,13 @@ class KafkaUtils:
         """Start the cluster (or connect to it). Must come before any other call."""
         if self._bootstrap is not None:
             return self
-        backend = make_backend(self.backend_name, kafka_version=self.kafka_version,
-                               num_brokers=self.num_brokers, start_timeout=self.start_timeout,
-                               broker_properties=self.broker_properties)  # fmt: skip
+        backend = make_backend(
+            self.backend_name,
+            kafka_version=self.kafka_version,
+            num_brokers=self.num_brokers,
+            start_timeout=self.start_timeout,
+            broker_properties=self.broker_properties,
+        )
         self._bootstrap = backend.start()
         self._backend = backend
         return self
@@ -77,8 +87,9 @@ class KafkaUtils:
     @property
     def producer(self) -> KafkaProducer:
         if self._producer is None:
-            self._producer = KafkaProducer(bootstrap_servers=self._require("producer"),
-                                           acks="all", linger_ms=5)  # fmt: skip
+            self._producer = KafkaProducer(
+                bootstrap_servers=self._require("producer"), acks="all", linger_ms=5
+            )
         return self._producer
 
     @property
@@ -98,13 +109,20 @@ class KafkaUtils:
 
     # -- topics ----------------------------------------------------------------------------
 
-    def create_topics(self, topic_names: Sequence[str], num_partitions: int = 1,
-                      replication_factor: int = 1, config: dict[str, str] | None = None,
-                      timeout: float = 30.0) -> None:  # fmt: skip
+    def create_topics(
+        self,
+        topic_names: Sequence[str],
+        num_partitions: int = 1,
+        replication_factor: int = 1,
+        config: dict[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         """Create topics and return once every partition has a leader that accepts reads."""
         self._require("create_topics")
-        new = [NewTopic(t, num_partitions, replication_factor, topic_configs=config or {})
-               for t in topic_names]  # fmt: skip
+        new = [
+            NewTopic(t, num_partitions, replication_factor, topic_configs=config or {})
+            for t in topic_names
+        ]
         self.admin_client.create_topics(new, timeout_ms=int(timeout * 1000))
         self.admin_client.wait_for_topics(list(topic_names), timeout_ms=int(timeout * 1000))
         for topic in topic_names:
@@ -113,23 +131,24 @@ class KafkaUtils:
     def delete_topics(self, topic_names: Sequence[str], timeout: float = 30.0) -> None:
         """Delete topics and return once the cluster no longer lists them."""
         self._require("delete_topics")
-        try:
+        with suppress(UnknownTopicOrPartitionError):
             self.admin_client.delete_topics(list(topic_names), timeout_ms=int(timeout * 1000))
-        except UnknownTopicOrPartitionError:
-            pass
         gone = lambda: not set(topic_names) & set(self.admin_client.list_topics())  # noqa: E731
-        assertions.assert_eventually(gone, True, timeout, 0.1,
-                                     message=f"topics {list(topic_names)} still listed")  # fmt: skip
+        assertions.assert_eventually(
+            gone, True, timeout, 0.1, message=f"topics {list(topic_names)} still listed"
+        )
 
     def _assert_partitions(self, topic: str, expected: int, timeout: float) -> None:
         end = lambda: len(self.end_offsets(topic))  # noqa: E731
-        assertions.assert_eventually(end, expected, timeout, 0.1,
-                                     message=f"topic {topic} partitions not usable")  # fmt: skip
+        assertions.assert_eventually(
+            end, expected, timeout, 0.1, message=f"topic {topic} partitions not usable"
+        )
 
     # -- producing and reading -------------------------------------------------------------
 
-    def send_messages(self, topic: str, messages: Iterable[Any],
-                      timeout: float = 30.0) -> list[tuple[int, int]]:  # fmt: skip
+    def send_messages(
+        self, topic: str, messages: Iterable[Any], timeout: float = 30.0
+    ) -> list[tuple[int, int]]:
         """Send messages and wait for every acknowledgement.
 
         Each message is a ``(key, value)`` or ``(key, value, headers)`` tuple, a dict or a
@@ -144,8 +163,13 @@ class KafkaUtils:
         client: duplicates kept, ordered by partition then offset."""
         return records.read_all(self._require("read_records"), topic, timeout)
 
-    def get_all_records(self, spark: Any, topic: str, key_deserializer: str = "STRING",
-                        value_deserializer: str = "STRING") -> dict[Any, Any]:  # fmt: skip
+    def get_all_records(
+        self,
+        spark: Any,
+        topic: str,
+        key_deserializer: str = "STRING",
+        value_deserializer: str = "STRING",
+    ) -> dict[Any, Any]:
         """The reference's ``{key: value}`` view (the last value per key wins).
 
         ``spark`` is accepted for compatibility only: records are read with an independent
@@ -182,8 +206,9 @@ class KafkaUtils:
     assert_eventually = staticmethod(assertions.assert_eventually)
     wait_for_query_alive = staticmethod(assertions.wait_for_query_alive)
 
-    def wait_for_query_to_catch_up(self, query: Any, topics: Sequence[str] | str,
-                                   timeout: float = 60.0) -> dict[str, dict[int, int]]:  # fmt: skip
+    def wait_for_query_to_catch_up(
+        self, query: Any, topics: Sequence[str] | str, timeout: float = 60.0
+    ) -> dict[str, dict[int, int]]:
         """Wait until ``query`` has completed a batch up to the current end offsets of
         ``topics``; fail at once if the query dies. Returns the target offsets."""
         names = [topics] if isinstance(topics, str) else list(topics)
@@ -191,8 +216,11 @@ class KafkaUtils:
         assertions.assert_eventually(
             lambda: assertions.processed_offsets(query),
             lambda processed: assertions.caught_up(processed, targets),
-            timeout, 0.2, query=query, message=f"query did not reach {targets}",
-        )  # fmt: skip
+            timeout,
+            0.2,
+            query=query,
+            message=f"query did not reach {targets}",
+        )
         return targets
 
     # -- internals -------------------------------------------------------------------------

@@ -56,9 +56,16 @@ def resolve(kind: JarKind) -> Path:
         )
     shutil.rmtree(folder, ignore_errors=True)
     command = [
-        "mvn", "-q", "-B", "-f", str(POM), "-P", f"{kind}-jars",
-        "dependency:copy-dependencies", f"-DoutputDirectory={folder}",
-    ]  # fmt: skip
+        "mvn",
+        "-q",
+        "-B",
+        "-f",
+        str(POM),
+        "-P",
+        f"{kind}-jars",
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={folder}",
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])

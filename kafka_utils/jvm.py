@@ -47,8 +47,14 @@ def _die_with_parent() -> None:
 class JvmProcess:
     """One JVM running ``main_class`` with its output appended to ``log_path``."""
 
-    def __init__(self, main_class: str, args: Sequence[str], classpath: str, log_path: Path,
-                 jvm_options: Sequence[str] = ()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        main_class: str,
+        args: Sequence[str],
+        classpath: str,
+        log_path: Path,
+        jvm_options: Sequence[str] = (),
+    ) -> None:
         self.command = [java_executable(), *jvm_options, "-cp", classpath, main_class, *args]
         self.log_path = log_path
         self._popen: subprocess.Popen[bytes] | None = None
@@ -80,13 +86,18 @@ class JvmProcess:
         """Exited although nobody asked it to stop."""
         return not self.stopped_on_purpose and self.exit_code() is not None
 
+    def request_stop(self) -> None:
+        """Send SIGTERM without waiting, so that several processes can shut down together."""
+        if self._popen is not None and self._popen.poll() is None and not self.stopped_on_purpose:
+            self._popen.terminate()
+        self.stopped_on_purpose = True
+
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM (a clean broker shutdown), then SIGKILL if it takes longer than ``timeout``."""
-        self.stopped_on_purpose = True
+        self.request_stop()
         if self._popen is None:
             return
         if self._popen.poll() is None:
-            self._popen.terminate()
             try:
                 self._popen.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -101,6 +112,12 @@ class JvmProcess:
             self._popen.kill()
             self._popen.wait()
         _LIVE.discard(self)
+
+    def log_contains(self, text: str) -> bool:
+        try:
+            return text in self.log_path.read_text(errors="replace")
+        except OSError:
+            return False
 
     def log_tail(self, lines: int = 25) -> str:
         try:

@@ -54,8 +54,9 @@ def unique_name() -> Callable[..., str]:
 def topic(kafka_utils: KafkaUtils) -> Iterator[Callable[..., str]]:
     created: list[str] = []
 
-    def make(partitions: int = 1, replication_factor: int = 1, prefix: str = "topic",
-             **config: str) -> str:  # fmt: skip
+    def make(
+        partitions: int = 1, replication_factor: int = 1, prefix: str = "topic", **config: str
+    ) -> str:
         name = new_name(prefix)
         kafka_utils.create_topics([name], partitions, replication_factor, config or None)
         created.append(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -48,17 +49,18 @@ class _NotYet(Exception):
 
 def _round_trip(bootstrap_servers: str, expect_brokers: int) -> None:
     admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, request_timeout_ms=5000, client_id="kafka-utils-ready"
+        bootstrap_servers=bootstrap_servers,
+        request_timeout_ms=5000,
+        bootstrap_timeout_ms=2000,
+        client_id="kafka-utils-ready",
     )
     try:
         brokers = admin.describe_cluster()["brokers"]
         if len(brokers) < expect_brokers:
             raise _NotYet(f"{len(brokers)} of {expect_brokers} brokers registered")
         replicas = min(3, expect_brokers)
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):
             admin.create_topics([NewTopic(PROBE_TOPIC, 1, replicas)])
-        except TopicAlreadyExistsError:
-            pass
     finally:
         admin.close()
     producer = KafkaProducer(

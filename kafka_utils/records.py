@@ -75,8 +75,9 @@ def as_message(item: Message | tuple | Mapping[str, Any]) -> Message:
     raise TypeError(f"a message is a Message, (key, value[, headers]) or dict; got {item!r}")
 
 
-def send(producer: KafkaProducer, topic: str, messages: Iterable[Any],
-         timeout: float = 30.0) -> list[tuple[int, int]]:  # fmt: skip
+def send(
+    producer: KafkaProducer, topic: str, messages: Iterable[Any], timeout: float = 30.0
+) -> list[tuple[int, int]]:
     """Send and wait for every acknowledgement; return ``(partition, offset)`` per message."""
     futures = []
     for item in messages:
@@ -102,8 +103,9 @@ def send(producer: KafkaProducer, topic: str, messages: Iterable[Any],
     return [(a.partition, a.offset) for a in acks]
 
 
-def read_all(bootstrap_servers: str, topic: str, timeout: float = 30.0,
-             **consumer_options: Any) -> list[Record]:  # fmt: skip
+def read_all(
+    bootstrap_servers: str, topic: str, timeout: float = 30.0, **consumer_options: Any
+) -> list[Record]:
     """Every record of ``topic`` from the beginning up to its end offsets at call time."""
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap_servers,
@@ -131,8 +133,9 @@ def _partitions(consumer: KafkaConsumer, topic: str, timeout: float) -> list[Top
     raise KafkaUtilsError(f"topic {topic!r} has no partitions (does it exist?)")
 
 
-def _poll_until(consumer: KafkaConsumer, ends: dict[TopicPartition, int],
-                deadline: float) -> list[Record]:  # fmt: skip
+def _poll_until(
+    consumer: KafkaConsumer, ends: dict[TopicPartition, int], deadline: float
+) -> list[Record]:
     records: list[Record] = []
     pending = {tp for tp, end in ends.items() if consumer.position(tp) < end}
     while pending:

@@ -28,13 +28,16 @@ def test_topics_with_one_and_three_partitions(kafka_utils, unique_name):
 def test_round_trip_keeps_bytes_str_none_and_headers(kafka_utils, topic):
     name = topic()
     raw = bytes(range(256))
-    kafka_utils.send_messages(name, [
-        (b"\x00\xff", raw),
-        ("ключ", "значение"),
-        (None, "no key"),
-        ("tombstone", None),
-        ("h", "with headers", [("trace", b"\x01\x02"), ("text", "yes"), ("empty", b"")]),
-    ])  # fmt: skip
+    kafka_utils.send_messages(
+        name,
+        [
+            (b"\x00\xff", raw),
+            ("ключ", "значение"),
+            (None, "no key"),
+            ("tombstone", None),
+            ("h", "with headers", [("trace", b"\x01\x02"), ("text", "yes"), ("empty", b"")]),
+        ],
+    )
     got = kafka_utils.read_records(name)
     assert [(r.key, r.value) for r in got] == [
         (b"\x00\xff", raw),
@@ -49,10 +52,13 @@ def test_round_trip_keeps_bytes_str_none_and_headers(kafka_utils, topic):
 
 def test_explicit_partition_and_timestamp(kafka_utils, topic):
     name = topic(partitions=3)
-    acks = kafka_utils.send_messages(name, [
-        Message(key="a", value="x", partition=2, timestamp_ms=1_700_000_000_000),
-        {"key": "b", "value": "y", "partition": 0, "timestamp_ms": 1_700_000_360_000},
-    ])  # fmt: skip
+    acks = kafka_utils.send_messages(
+        name,
+        [
+            Message(key="a", value="x", partition=2, timestamp_ms=1_700_000_000_000),
+            {"key": "b", "value": "y", "partition": 0, "timestamp_ms": 1_700_000_360_000},
+        ],
+    )
     assert acks == [(2, 0), (0, 0)]
     got = {r.partition: r.timestamp for r in kafka_utils.read_records(name)}
     assert got == {2: 1_700_000_000_000, 0: 1_700_000_360_000}
@@ -89,13 +95,24 @@ def test_consumer_group_resumes_after_its_committed_offset(kafka_utils, topic, u
     kafka_utils.send_messages(name, [(None, f"first-{i}") for i in range(5)])
 
     def consume(expected: int) -> list[bytes]:
-        consumer = KafkaConsumer(name, bootstrap_servers=kafka_utils.broker, group_id=group,
-                                 auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+        consumer = KafkaConsumer(
+            name,
+            bootstrap_servers=kafka_utils.broker,
+            group_id=group,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
         values: list[bytes] = []
         try:
             kafka_utils.assert_eventually(
-                lambda: values.extend(r.value for b in consumer.poll(500).values() for r in b)
-                or len(values), expected, timeout=30, interval=0)  # fmt: skip
+                lambda: (
+                    values.extend(r.value for b in consumer.poll(500).values() for r in b)
+                    or len(values)
+                ),
+                expected,
+                timeout=30,
+                interval=0,
+            )
             consumer.commit()
         finally:
             consumer.close()

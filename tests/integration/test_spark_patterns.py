@@ -51,12 +51,19 @@ def test_kafka_to_kafka_stream_with_checkpoint(spark, kafka_utils, topic, tmp_pa
     )
     try:
         kafka_utils.wait_for_query_alive(query, timeout=60)
-        kafka_utils.assert_eventually(lambda: kafka_utils.get_all_records(spark, sink),
-                                      {"k1": "processed-v1"}, timeout=60, query=query)  # fmt: skip
+        kafka_utils.assert_eventually(
+            lambda: kafka_utils.get_all_records(spark, sink),
+            {"k1": "processed-v1"},
+            timeout=60,
+            query=query,
+        )
         kafka_utils.send_messages(source, [("k2", "v2")])
-        kafka_utils.assert_eventually(lambda: kafka_utils.get_all_records(spark, sink),
-                                      {"k1": "processed-v1", "k2": "processed-v2"},
-                                      timeout=60, query=query)  # fmt: skip
+        kafka_utils.assert_eventually(
+            lambda: kafka_utils.get_all_records(spark, sink),
+            {"k1": "processed-v1", "k2": "processed-v2"},
+            timeout=60,
+            query=query,
+        )
     finally:
         query.stop()
 
@@ -79,9 +86,12 @@ def test_stateful_aggregation(spark, kafka_utils, topic, tmp_path):
         .start()
     )
     try:
-        kafka_utils.assert_eventually(lambda: kafka_utils.get_all_records(spark, sink),
-                                      {"user1": "2", "user2": "1"}, timeout=90,
-                                      query=query)  # fmt: skip
+        kafka_utils.assert_eventually(
+            lambda: kafka_utils.get_all_records(spark, sink),
+            {"user1": "2", "user2": "1"},
+            timeout=90,
+            query=query,
+        )
     finally:
         query.stop()
 
@@ -132,8 +142,9 @@ def test_restart_on_checkpoint_loses_and_doubles_nothing(spark, kafka_utils, top
     assert {r.value for r in rows} == {f"a{i}" for i in range(300)} | {f"b{i}" for i in range(200)}
 
 
-def test_a_dying_query_fails_the_wait_at_once_with_its_own_error(spark, kafka_utils, topic,
-                                                                 tmp_path):  # fmt: skip
+def test_a_dying_query_fails_the_wait_at_once_with_its_own_error(
+    spark, kafka_utils, topic, tmp_path
+):
     source = topic()
     kafka_utils.send_messages(source, [("k", "v")])
 
@@ -149,7 +160,8 @@ def test_a_dying_query_fails_the_wait_at_once_with_its_own_error(spark, kafka_ut
     )
     try:
         with pytest.raises(QueryFailedError, match="processor exploded on purpose"):
-            kafka_utils.assert_eventually(lambda: False, True, timeout=300, interval=0.2,
-                                          query=query)  # fmt: skip
+            kafka_utils.assert_eventually(
+                lambda: False, True, timeout=300, interval=0.2, query=query
+            )
     finally:
         query.stop()

@@ -31,7 +31,7 @@ def test_timeout_names_a_false_predicate_and_the_last_value():
     def is_positive(n):
         return n > 0
 
-    with pytest.raises(AssertionError, match="predicate is_positive was false.*\n-1"):
+    with pytest.raises(AssertionError, match=r"predicate is_positive was false.*\n-1"):
         assert_eventually(lambda: -1, is_positive, timeout=0.1, interval=0.05)
 
 
@@ -63,11 +63,11 @@ def test_properties_before_setup_name_the_call(call):
 
 def test_methods_before_setup_name_the_call():
     utils = KafkaUtils()
-    with pytest.raises(NotSetUpError, match="KafkaUtils.create_topics"):
+    with pytest.raises(NotSetUpError, match=r"KafkaUtils\.create_topics"):
         utils.create_topics(["t"])
-    with pytest.raises(NotSetUpError, match="KafkaUtils.send_messages"):
+    with pytest.raises(NotSetUpError, match=r"KafkaUtils\.send_messages"):
         utils.send_messages("t", [("k", "v")])
-    with pytest.raises(NotSetUpError, match="KafkaUtils.end_offsets"):
+    with pytest.raises(NotSetUpError, match=r"KafkaUtils\.end_offsets"):
         utils.end_offsets("t")
 
 

@@ -24,8 +24,9 @@ def test_broker_jars_stay_off_sparks_classpath():
     spark_side = {j.name for j in jars.jars("spark")}
     broker_side = {j.name for j in jars.jars("broker")}
     assert any(name.startswith("kafka_2.13-4.") for name in broker_side)
-    assert not any(name.startswith(("kafka_2.13", "scala-library", "jackson-databind"))
-                   for name in spark_side)  # fmt: skip
+    assert not any(
+        name.startswith(("kafka_2.13", "scala-library", "jackson-databind")) for name in spark_side
+    )
 
 
 def test_resolution_is_cached_against_the_pom():
