@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -53,6 +54,7 @@ def build_spark_session(
     settings = read_spark_defaults()
     if not under_spark_submit():
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         settings.update(local_conf(master))
     settings.update(conf or {})
     builder = SparkSession.builder.appName(app_name)

@@ -1,0 +1,112 @@
+"""What one micro-batch did, per topic-partition, and the running totals of a run. Pure."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class PartitionStats:
+    topic: str
+    partition: int
+    first_offset: int
+    last_offset: int
+    read: int
+    output: int
+    filtered: int
+    dlq: int
+
+    @property
+    def end_offset(self) -> int:
+        """The next offset to read: what a consumer group commits."""
+        return self.last_offset + 1
+
+
+@dataclass(frozen=True)
+class BatchStats:
+    batch_id: int
+    partitions: tuple[PartitionStats, ...]
+    seconds: float
+
+    @property
+    def read(self) -> int:
+        return sum(p.read for p in self.partitions)
+
+    @property
+    def output(self) -> int:
+        return sum(p.output for p in self.partitions)
+
+    @property
+    def filtered(self) -> int:
+        return sum(p.filtered for p in self.partitions)
+
+    @property
+    def dlq(self) -> int:
+        return sum(p.dlq for p in self.partitions)
+
+    def log_line(self) -> str:
+        """One JSON line: batch id, offsets per partition, rows per table, duration."""
+        return json.dumps(
+            {
+                "event": "batch",
+                "batch_id": self.batch_id,
+                "offsets": {
+                    f"{p.topic}/{p.partition}": [p.first_offset, p.last_offset]
+                    for p in self.partitions
+                },
+                "rows_in": self.read,
+                "backup": self.read,
+                "output": self.output,
+                "filtered": self.filtered,
+                "dlq": self.dlq,
+                "seconds": round(self.seconds, 3),
+            },
+            separators=(",", ":"),
+        )
+
+
+@dataclass
+class RunTotals:
+    batches: int = 0
+    read: int = 0
+    output: int = 0
+    filtered: int = 0
+    dlq: int = 0
+    end_offsets: dict[str, dict[int, int]] = field(default_factory=dict)
+
+    def add(self, batch: BatchStats) -> None:
+        self.batches += 1
+        self.read += batch.read
+        self.output += batch.output
+        self.filtered += batch.filtered
+        self.dlq += batch.dlq
+        for p in batch.partitions:
+            done = self.end_offsets.setdefault(p.topic, {})
+            done[p.partition] = max(done.get(p.partition, 0), p.end_offset)
+
+    def reached(self, stop_at: dict[str, dict[int, int]]) -> bool:
+        """True once every partition named in ``stop_at`` was processed up to its offset."""
+        return all(
+            self.end_offsets.get(topic, {}).get(partition, 0) >= offset
+            for topic, partitions in stop_at.items()
+            for partition, offset in partitions.items()
+        )
+
+    def summary(self, seconds: float) -> dict[str, object]:
+        rate = self.read / seconds if seconds > 0 else 0.0
+        return {
+            "event": "summary",
+            "batches": self.batches,
+            "records_read": self.read,
+            "backed_up": self.read,
+            "output_rows": self.output,
+            "filtered": self.filtered,
+            "sent_to_dlq": self.dlq,
+            "seconds": round(seconds, 1),
+            "records_per_second": round(rate, 1),
+        }
+
+
+def as_dict(stats: BatchStats) -> dict[str, object]:
+    return asdict(stats)

@@ -1,0 +1,207 @@
+"""The streaming job's command line: flags, an optional settings file, ``--dev`` paths.
+
+The same arguments work under ``python -m jobs.stream`` and ``spark-submit jobs/stream.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from jobs.config import (
+    JobConfig,
+    parse_duration,
+    parse_kafka_options,
+    parse_stop_at_offsets,
+    parse_trigger,
+)
+from jobs.errors import ConfigError
+
+DESCRIPTION = """\
+Read Kafka with Spark Structured Streaming and, for every micro-batch: archive every record to
+an hourly-partitioned backup Delta table, run the processor on each record in the executors,
+write its output, and send every record that fails to an hourly-partitioned DLQ Delta table
+with the error beside the original bytes. Offsets live in the checkpoint; each table write is
+idempotent, so a crash and restart neither loses nor doubles a record.
+"""
+
+EPILOG = """\
+settings file (--config): TOML or JSON with the flag names as keys, e.g.
+  bootstrap-servers = "broker:9092"
+  topics = ["orders", "payments"]
+  kafka-option = ["security.protocol=SASL_SSL"]
+Flags given on the command line win over the file.
+
+exit codes: 0 finished or stopped cleanly · 1 failed while running · 2 bad settings
+
+example:
+  python -m jobs.stream --bootstrap-servers 127.0.0.1:9092 --topics orders \\
+    --processor jobs.processors.builtin:json_events --checkpoint /data/ckpt/orders \\
+    --backup-path /data/backup --dlq-path /data/dlq --output-path /data/orders \\
+    --trigger available-now
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m jobs.stream",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        argument_default=argparse.SUPPRESS,
+    )
+    source = p.add_argument_group("source")
+    source.add_argument("--bootstrap-servers", metavar="HOST:PORT[,…]", help="Kafka brokers")
+    source.add_argument("--topics", metavar="T1,T2", help="topics to read (comma list)")
+    source.add_argument("--topic-pattern", metavar="REGEX", help="or: every topic matching")
+    source.add_argument(
+        "--starting-offsets",
+        metavar="WHERE",
+        help="for a new checkpoint: earliest (default), latest, or Spark's per-partition JSON",
+    )
+    source.add_argument(
+        "--max-offsets-per-trigger", type=int, metavar="N", help="cap on records per batch"
+    )
+    source.add_argument(
+        "--kafka-option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="Kafka client option passed unchanged, e.g. security.protocol=SASL_SSL "
+        "(repeatable; values of secret-looking keys are never printed)",
+    )
+    source.add_argument(
+        "--broker-timeout",
+        metavar="DURATION",
+        help="give up when no broker answers within this (default 30s)",
+    )
+    work = p.add_argument_group("processing")
+    work.add_argument("--processor", metavar="MODULE:OBJECT", help="the record processor")
+    work.add_argument(
+        "--max-record-bytes",
+        type=int,
+        metavar="N",
+        help="records whose key+value is larger go to the DLQ as RecordTooLarge (default 1 MiB)",
+    )
+    work.add_argument("--timezone", metavar="ZONE", help="zone of the date/hour partitions (UTC)")
+    sinks = p.add_argument_group("tables and topics")
+    sinks.add_argument("--checkpoint", metavar="PATH", help="Spark checkpoint: the offsets")
+    sinks.add_argument("--backup-path", metavar="PATH", help="backup Delta table")
+    sinks.add_argument("--dlq-path", metavar="PATH", help="DLQ Delta table")
+    sinks.add_argument("--output-path", metavar="PATH", help="output Delta table")
+    sinks.add_argument("--output-topic", metavar="TOPIC", help="or: output Kafka topic")
+    sinks.add_argument("--dlq-topic", metavar="TOPIC", help="also send DLQ records here")
+    run = p.add_argument_group("running")
+    run.add_argument(
+        "--trigger",
+        metavar="WHEN",
+        help="processing-time=10s (default), available-now (all there is, then stop), once",
+    )
+    run.add_argument(
+        "--stop-at-offsets",
+        metavar="JSON",
+        help='stop cleanly once these are processed: {"topic": {"0": 100}}',
+    )
+    run.add_argument(
+        "--commit-group",
+        metavar="GROUP",
+        help="after each batch commit its end offsets to this consumer group (for lag tools)",
+    )
+    run.add_argument(
+        "--dev",
+        action="store_true",
+        help="throw-away checkpoint and tables in a temporary directory; nothing committed",
+    )
+    run.add_argument("--name", help="job name: the Spark app name and the Delta txnAppId prefix")
+    run.add_argument("--master", help="Spark master when not run by spark-submit (local[2])")
+    run.add_argument("--config", metavar="FILE", help="settings file (TOML or JSON)")
+    return p
+
+
+def parse_config(argv: list[str] | None = None) -> JobConfig:
+    """Flags over the settings file, turned into one validated ``JobConfig``."""
+    flags = vars(build_parser().parse_args(argv))
+    settings = read_settings_file(flags.pop("config")) if "config" in flags else {}
+    settings.update(flags)
+    if settings.get("dev"):
+        settings.update(dev_paths(settings))
+    return to_config(settings)
+
+
+def read_settings_file(path: str) -> dict[str, Any]:
+    file = Path(path)
+    try:
+        text = file.read_text()
+        raw = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
+    except OSError as e:
+        raise ConfigError("--config", f"cannot read {path}: {e.strerror}") from None
+    except (ValueError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError("--config", f"{path} is not valid TOML/JSON: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError("--config", f"{path} must hold a table/object of settings")
+    known = {a.dest for a in build_parser()._actions}
+    settings = {key.replace("-", "_"): value for key, value in raw.items()}
+    unknown = set(settings) - known
+    if unknown:
+        raise ConfigError("--config", f"unknown settings in {path}: {sorted(unknown)}")
+    return settings
+
+
+def dev_paths(settings: dict[str, Any]) -> dict[str, Any]:
+    """Fresh temporary locations, so a dev run starts from scratch and commits nothing."""
+    if settings.get("commit_group"):
+        raise ConfigError("--commit-group", "--dev commits nothing; drop one of the two")
+    root = Path(tempfile.mkdtemp(prefix="kafka-stream-dev-"))
+    paths = {name: str(root / name) for name in ("checkpoint", "backup", "dlq")}
+    dev = {"checkpoint": paths["checkpoint"], "backup_path": paths["backup"]}
+    dev["dlq_path"] = paths["dlq"]
+    if not settings.get("output_topic"):
+        dev["output_path"] = str(root / "output")
+    return dev
+
+
+def to_config(s: dict[str, Any]) -> JobConfig:
+    options = s.get("kafka_option") or []
+    optional = {
+        "topic_pattern",
+        "output_path",
+        "output_topic",
+        "dlq_topic",
+        "starting_offsets",
+        "max_offsets_per_trigger",
+        "max_record_bytes",
+        "timezone",
+        "commit_group",
+        "name",
+        "master",
+        "dev",
+    }
+    return JobConfig(
+        bootstrap_servers=s.get("bootstrap_servers", ""),
+        processor=s.get("processor", ""),
+        checkpoint=s.get("checkpoint", ""),
+        backup_path=s.get("backup_path", ""),
+        dlq_path=s.get("dlq_path", ""),
+        topics=_topics(s.get("topics")),
+        trigger=parse_trigger(s["trigger"]) if "trigger" in s else JobConfig.trigger,
+        kafka_options=parse_kafka_options(list(options)),
+        stop_at_offsets=_stop_at(s.get("stop_at_offsets")),
+        broker_timeout=parse_duration(str(s.get("broker_timeout", "30s")), "--broker-timeout"),
+        **{k: v for k, v in s.items() if k in optional},
+    )
+
+
+def _topics(value: str | list[str] | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    return tuple(t.strip() for t in items if t.strip())
+
+
+def _stop_at(value: str | dict | None) -> dict[str, dict[int, int]] | None:
+    if value is None:
+        return None
+    return parse_stop_at_offsets(value if isinstance(value, str) else json.dumps(value))

@@ -1,0 +1,191 @@
+"""The streaming job's settings: one frozen object, validated when it is built.
+
+Pure: no Spark, no Kafka. Every problem is a ``ConfigError`` naming the setting as the user
+wrote it (``--flag``), the value found and what would be right.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from jobs.errors import ConfigError
+from jobs.partitioning import is_known_zone
+
+TriggerKind = Literal["processing-time", "available-now", "once"]
+SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|(^|\.)key$", re.IGNORECASE)
+REDACTED = "*****(redacted)"
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    kind: TriggerKind
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return f"processing-time={self.seconds:g}s" if self.kind == "processing-time" else self.kind
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    """Everything one run of the streaming job needs; see ``python -m jobs.stream --help``."""
+
+    bootstrap_servers: str
+    processor: str
+    checkpoint: str
+    backup_path: str
+    dlq_path: str
+    topics: tuple[str, ...] = ()
+    topic_pattern: str | None = None
+    output_path: str | None = None
+    output_topic: str | None = None
+    dlq_topic: str | None = None
+    trigger: Trigger = Trigger("processing-time", 10.0)
+    starting_offsets: str = "earliest"
+    max_offsets_per_trigger: int | None = None
+    max_record_bytes: int = 1_048_576
+    timezone: str = "UTC"
+    kafka_options: dict[str, str] = field(default_factory=dict)
+    stop_at_offsets: dict[str, dict[int, int]] | None = None
+    dev: bool = False
+    commit_group: str | None = None
+    name: str = "kafka-stream"
+    broker_timeout: float = 30.0
+    master: str = "local[2]"
+
+    def __post_init__(self) -> None:
+        _require(self.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]")
+        _require(self.processor, "--processor", "package.module:object")
+        _require(self.checkpoint, "--checkpoint", "a directory path or URI")
+        _require(self.backup_path, "--backup-path", "a directory path or URI")
+        _require(self.dlq_path, "--dlq-path", "a directory path or URI")
+        _check_source(self)
+        _check_numbers(self)
+        if self.output_path and self.output_topic:
+            raise ConfigError("--output-path", "give --output-path or --output-topic, not both")
+        if not is_known_zone(self.timezone):
+            raise ConfigError(
+                "--timezone", f"unknown zone {self.timezone!r}; e.g. UTC or Europe/Paris"
+            )
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", self.name):
+            raise ConfigError("--name", f"{self.name!r}: use letters, digits, '.', '_' or '-'")
+        for key in self.kafka_options:
+            if key.startswith("kafka."):
+                raise ConfigError("--kafka-option", f"give {key[6:]!r} without the 'kafka.' prefix")
+
+    def redacted_kafka_options(self) -> dict[str, str]:
+        return redact(self.kafka_options)
+
+    def describe(self) -> dict[str, object]:
+        """The settings as printable data, secrets masked."""
+        shown = {k: v for k, v in self.__dict__.items() if k != "kafka_options"}
+        shown["trigger"] = str(self.trigger)
+        shown["kafka_options"] = self.redacted_kafka_options()
+        return shown
+
+
+def redact(options: dict[str, str]) -> dict[str, str]:
+    return {k: REDACTED if SECRET_KEY.search(k) else v for k, v in options.items()}
+
+
+def parse_trigger(text: str) -> Trigger:
+    """``processing-time=10s`` (also ms, m, h; ``0`` runs batches back to back),
+    ``available-now`` or ``once``."""
+    kind, _, value = text.strip().partition("=")
+    if kind in ("available-now", "once") and not value:
+        return Trigger(kind)  # type: ignore[arg-type]
+    if kind == "processing-time":
+        return Trigger("processing-time", parse_duration(value, "--trigger"))
+    raise ConfigError("--trigger", f"{text!r}; use processing-time=10s, available-now or once")
+
+
+def parse_duration(text: str, setting: str) -> float:
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ConfigError(setting, f"{text!r} is not a duration; e.g. 500ms, 10s, 2m")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def parse_kafka_options(pairs: list[str]) -> dict[str, str]:
+    """``key=value`` pairs; the value may itself contain ``=``. Never echoes a value."""
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            shown = key if SECRET_KEY.search(key) is None else f"{key}=…"
+            raise ConfigError("--kafka-option", f"{shown!r} is not key=value")
+        options[key.strip()] = value
+    return options
+
+
+def parse_stop_at_offsets(text: str) -> dict[str, dict[int, int]]:
+    """``{"topic": {"0": 100, "1": 250}}``: stop once each partition reached its offset."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConfigError("--stop-at-offsets", f"not valid JSON ({e.msg} at {e.pos})") from None
+    example = 'e.g. {"orders": {"0": 100, "1": 250}}'
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError("--stop-at-offsets", f"expected a non-empty object of topics; {example}")
+    parsed: dict[str, dict[int, int]] = {}
+    for topic, partitions in raw.items():
+        if not isinstance(partitions, dict) or not partitions:
+            raise ConfigError(
+                "--stop-at-offsets", f"topic {topic!r}: expected an object; {example}"
+            )
+        parsed[topic] = {}
+        for partition, offset in partitions.items():
+            if not str(partition).isdigit() or not isinstance(offset, int) or offset < 0:
+                raise ConfigError(
+                    "--stop-at-offsets",
+                    f"{topic}[{partition}] = {offset!r}: partitions and offsets must be "
+                    f"non-negative integers; {example}",
+                )
+            parsed[topic][int(partition)] = offset
+    return parsed
+
+
+def _require(value: object, flag: str, what: str) -> None:
+    if not value or (isinstance(value, str) and not value.strip()):
+        raise ConfigError(flag, f"required; give {what}")
+
+
+def _check_source(config: JobConfig) -> None:
+    if bool(config.topics) == bool(config.topic_pattern):
+        raise ConfigError("--topics", "give either --topics (a comma list) or --topic-pattern")
+    if config.topic_pattern:
+        try:
+            re.compile(config.topic_pattern)
+        except re.error as e:
+            raise ConfigError("--topic-pattern", f"not a valid regex ({e})") from None
+    offsets = config.starting_offsets
+    if offsets not in ("earliest", "latest"):
+        try:
+            json.loads(offsets)
+        except json.JSONDecodeError as e:
+            raise ConfigError(
+                "--starting-offsets", f"earliest, latest or per-partition JSON; {e.msg}"
+            ) from None
+    if config.stop_at_offsets and config.topics:
+        unknown = set(config.stop_at_offsets) - set(config.topics)
+        if unknown:
+            raise ConfigError("--stop-at-offsets", f"topics {sorted(unknown)} are not read")
+
+
+def _check_numbers(config: JobConfig) -> None:
+    positive = {
+        "--max-offsets-per-trigger": config.max_offsets_per_trigger,
+        "--max-record-bytes": config.max_record_bytes,
+        "--broker-timeout": config.broker_timeout,
+    }
+    for flag, value in positive.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ConfigError(flag, f"must be a number; got {value!r}")
+        if value is not None and value <= 0:
+            raise ConfigError(flag, f"must be a positive number; got {value}")
+    if config.trigger.seconds < 0:
+        raise ConfigError("--trigger", "the interval must not be negative")

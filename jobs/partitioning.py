@@ -1,0 +1,24 @@
+"""Date and hour partition values from the Kafka record timestamp, never the wall clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PARTITION_COLUMNS = ("date", "hour")
+
+
+def partition_values(timestamp: datetime, zone: str = "UTC") -> tuple[str, str]:
+    """``("2026-11-22", "09")`` for a timestamp, in ``zone``; naive timestamps are UTC."""
+    if timestamp.tzinfo is None:
+        timestamp = timestamp.replace(tzinfo=UTC)
+    local = timestamp.astimezone(ZoneInfo(zone))
+    return local.strftime("%Y-%m-%d"), local.strftime("%H")
+
+
+def is_known_zone(zone: str) -> bool:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

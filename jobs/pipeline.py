@@ -1,0 +1,149 @@
+"""The ``foreachBatch`` function: one micro-batch from Kafka rows to every table.
+
+Order matters: backup first (a processor bug can never lose raw data), then the processor,
+then output and DLQ. Each Delta append carries ``txnAppId``/``txnVersion=batch_id``, so when
+Spark replays a batch after a crash, tables that already have it skip the write.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from jobs.apply import ProcessorRun
+from jobs.batch_stats import BatchStats, PartitionStats
+from jobs.errors import StopRequested
+from jobs.faults import crash_point
+from jobs.schemas import (
+    BACKUP_COLUMNS,
+    DLQ_COLUMNS,
+    SOURCE_COLUMNS,
+    STATUS_ERROR,
+    STATUS_FILTERED,
+    STATUS_OK,
+    processed_schema,
+)
+from jobs.sinks import KafkaTopic, append_delta, as_json_records, with_error_headers
+from jobs.stamp import stamp
+
+
+@dataclass(frozen=True)
+class Destinations:
+    backup_path: str
+    dlq_path: str
+    output_path: str | None = None
+    output_topic: KafkaTopic | None = None
+    dlq_topic: KafkaTopic | None = None
+
+
+class MicroBatchPipeline:
+    """Callable given to ``foreachBatch``; ``app_id`` names this query for Delta's txn."""
+
+    def __init__(
+        self,
+        run: ProcessorRun,
+        destinations: Destinations,
+        *,
+        app_id: Callable[[], str],
+        zone: str = "UTC",
+        on_batch: Callable[[BatchStats], None] = lambda stats: None,
+    ) -> None:
+        self.run = run
+        self.to = destinations
+        self.app_id = app_id
+        self.zone = zone
+        self.on_batch = on_batch
+        self._lock = threading.Lock()
+        self._stop_requested = False
+
+    def __call__(self, kafka_rows: DataFrame, batch_id: int) -> None:
+        with self._lock:
+            if self._stop_requested:
+                raise StopRequested(f"batch {batch_id} not started: a stop was requested")
+            stats = self.process(kafka_rows, batch_id)
+            crash_point("before-checkpoint", batch_id)
+            self.on_batch(stats)
+
+    def request_stop(self) -> None:
+        """Let the running batch finish; a batch that starts afterwards refuses to run."""
+        self._stop_requested = True
+        with self._lock:
+            pass
+
+    def process(self, kafka_rows: DataFrame, batch_id: int) -> BatchStats:
+        began = time.monotonic()
+        app_id = self.app_id()
+        rows = stamp(kafka_rows, batch_id, self.zone).persist(StorageLevel.MEMORY_AND_DISK)
+        processed = None
+        try:
+            append_delta(
+                rows.select(BACKUP_COLUMNS), self.to.backup_path, app_id=app_id, version=batch_id
+            )
+            crash_point("after-backup", batch_id)
+            schema = processed_schema(self.run.output_schema)
+            processed = rows.mapInArrow(self.run, schema).persist(StorageLevel.MEMORY_AND_DISK)
+            partitions = count_by_partition(processed)
+            if any(p.output for p in partitions):
+                self.write_output(processed.where(F.col("status") == STATUS_OK), app_id, batch_id)
+            crash_point("after-output", batch_id)
+            if any(p.dlq for p in partitions):
+                self.write_dlq(processed.where(F.col("status") == STATUS_ERROR), app_id, batch_id)
+            crash_point("after-dlq", batch_id)
+        finally:
+            rows.unpersist()
+            if processed is not None:
+                processed.unpersist()
+        return BatchStats(batch_id, tuple(partitions), time.monotonic() - began)
+
+    def write_output(self, ok_rows: DataFrame, app_id: str, batch_id: int) -> None:
+        names = self.run.output_schema.fieldNames()
+        if self.to.output_path:
+            source = [F.col(k).alias(v) for k, v in SOURCE_COLUMNS.items()]
+            table = ok_rows.select(
+                *[F.col(f"output.{n}").alias(n) for n in names],
+                *source,
+                F.col("output_index").alias("source_index"),
+                "date",
+                "hour",
+            )
+            append_delta(table, self.to.output_path, app_id=app_id, version=batch_id)
+        if self.to.output_topic:
+            flat = ok_rows.select("key", *[F.col(f"output.{n}").alias(n) for n in names])
+            self.to.output_topic.write(as_json_records(flat, names))
+
+    def write_dlq(self, failed_rows: DataFrame, app_id: str, batch_id: int) -> None:
+        dlq = failed_rows.withColumn("processor", F.lit(self.run.processor_path)).select(
+            DLQ_COLUMNS
+        )
+        append_delta(dlq, self.to.dlq_path, app_id=app_id, version=batch_id)
+        if self.to.dlq_topic:
+            self.to.dlq_topic.write(with_error_headers(dlq))
+
+
+def count_by_partition(processed: DataFrame) -> list[PartitionStats]:
+    """Offsets and counts per topic-partition, in one small Spark job over the cached batch."""
+
+    def count(condition):
+        return F.count(F.when(condition, True))
+
+    status = F.col("status")
+    rows = (
+        processed.groupBy("topic", "partition")
+        .agg(
+            F.min("offset").alias("first_offset"),
+            F.max("offset").alias("last_offset"),
+            count(F.col("output_index") == 0).alias("read"),
+            count(status == STATUS_OK).alias("output"),
+            count(status == STATUS_FILTERED).alias("filtered"),
+            count(status == STATUS_ERROR).alias("dlq"),
+        )
+        .orderBy("topic", "partition")
+        .collect()
+    )
+    return [PartitionStats(**row.asDict()) for row in rows]

@@ -1,0 +1,1 @@
+"""Built-in processors: examples of the contract, and what the demo and tests run."""

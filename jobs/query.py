@@ -1,0 +1,182 @@
+"""The running streaming query: Kafka source, the pipeline in ``foreachBatch``, graceful stop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pyspark.errors import StreamingQueryException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import types as T
+from pyspark.sql.streaming import StreamingQuery
+
+from jobs.apply import ProcessorRun
+from jobs.batch_stats import BatchStats, RunTotals
+from jobs.config import JobConfig
+from jobs.errors import ConfigError, InfrastructureError
+from jobs.group_commit import GroupCommitter
+from jobs.pipeline import Destinations, MicroBatchPipeline
+from jobs.processor import LoadedProcessor
+from jobs.schemas import RESERVED_OUTPUT_NAMES
+from jobs.sinks import KafkaTopic
+
+log = logging.getLogger("jobs.stream")
+
+
+class StreamingJob:
+    def __init__(self, spark: SparkSession, config: JobConfig, loaded: LoadedProcessor) -> None:
+        self.spark = spark
+        self.config = config
+        self.loaded = loaded
+        self.totals = RunTotals()
+        self.stop_reason: str | None = None
+        self._query_id = threading.Event()
+        self._app_id = ""
+        self._committer = (
+            GroupCommitter(config.commit_group, config.bootstrap_servers, config.kafka_options)
+            if config.commit_group
+            else None
+        )
+
+    def run(self) -> RunTotals:
+        run = ProcessorRun(self.loaded.path, self.output_schema(), self.config.max_record_bytes)
+        self.pipeline = MicroBatchPipeline(
+            run,
+            self.destinations(),
+            app_id=self.app_id,
+            zone=self.config.timezone,
+            on_batch=self.after_batch,
+        )
+        query = self.start(self.pipeline)
+        self._app_id = f"{self.config.name}-{query.id}"
+        self._query_id.set()
+        try:
+            with stop_signals(self.request_stop):
+                self.watch(query)
+        finally:
+            if self._committer:
+                self._committer.close()
+        return self.totals
+
+    def start(self, pipeline: MicroBatchPipeline) -> StreamingQuery:
+        writer = self.source().writeStream.foreachBatch(pipeline)
+        writer = writer.option("checkpointLocation", self.config.checkpoint)
+        trigger = self.config.trigger
+        if trigger.kind == "available-now":
+            writer = writer.trigger(availableNow=True)
+        elif trigger.kind == "once":
+            writer = writer.trigger(once=True)
+        else:
+            writer = writer.trigger(processingTime=f"{trigger.seconds:g} seconds")
+        return writer.queryName(self.config.name).start()
+
+    def source(self) -> DataFrame:
+        c = self.config
+        reader = self.spark.readStream.format("kafka")
+        reader = reader.option("kafka.bootstrap.servers", c.bootstrap_servers)
+        if c.topics:
+            reader = reader.option("subscribe", ",".join(c.topics))
+        else:
+            reader = reader.option("subscribePattern", c.topic_pattern)
+        reader = reader.option("startingOffsets", c.starting_offsets)
+        reader = reader.option("includeHeaders", "true")
+        if c.max_offsets_per_trigger:
+            reader = reader.option("maxOffsetsPerTrigger", c.max_offsets_per_trigger)
+        for key, value in c.kafka_options.items():
+            reader = reader.option(f"kafka.{key}", value)
+        return reader.load()
+
+    def watch(self, query: StreamingQuery) -> None:
+        """Wait for the end, turning a stop request into a clean stop after the running batch."""
+        stopping = False
+        while query.isActive:
+            if self.stop_reason and not stopping:
+                stopping = True
+                log.info("stopping (%s) after the running batch", self.stop_reason)
+                self.pipeline.request_stop()
+                query.stop()
+                break
+            try:
+                query.awaitTermination(0.5)
+            except StreamingQueryException as e:
+                if self.stop_reason:
+                    break
+                raise InfrastructureError(failure_message(e)) from None
+        error = query.exception()
+        if error is not None and not self.stop_reason:
+            raise InfrastructureError(failure_message(error))
+
+    def after_batch(self, stats: BatchStats) -> None:
+        self.totals.add(stats)
+        log.info("%s", stats.log_line())
+        if self._committer:
+            self._committer.commit(stats)
+        stop_at = self.config.stop_at_offsets
+        if stop_at and self.totals.reached(stop_at):
+            self.stop_reason = "--stop-at-offsets reached"
+
+    def request_stop(self, reason: str) -> None:
+        if self.stop_reason:
+            log.info("%s again: already stopping after the running batch", reason)
+            return
+        self.stop_reason = reason
+
+    def app_id(self) -> str:
+        if not self._query_id.wait(60):
+            raise InfrastructureError("the streaming query did not report its id within 60s")
+        return self._app_id
+
+    def output_schema(self) -> T.StructType:
+        declared = self.loaded.output_schema
+        try:
+            schema = (
+                declared
+                if isinstance(declared, T.StructType)
+                else self.spark.createDataFrame([], str(declared)).schema
+            )
+        except Exception as e:
+            raise ConfigError(
+                "--processor", f"output_schema {declared!r} is not a valid DDL schema: {e}"
+            ) from None
+        clash = RESERVED_OUTPUT_NAMES & set(schema.fieldNames())
+        if clash and (self.config.output_path or not self.config.output_topic):
+            raise ConfigError("--processor", f"output fields {sorted(clash)} are reserved")
+        return schema
+
+    def destinations(self) -> Destinations:
+        c = self.config
+
+        def topic(name: str | None) -> KafkaTopic | None:
+            return KafkaTopic(name, c.bootstrap_servers, c.kafka_options) if name else None
+
+        return Destinations(
+            c.backup_path, c.dlq_path, c.output_path, topic(c.output_topic), topic(c.dlq_topic)
+        )
+
+
+def failure_message(error: BaseException) -> str:
+    """The first lines of a query failure, without the JVM stack."""
+    text = getattr(error, "desc", None) or str(error)
+    lines = [
+        line for line in str(text).splitlines() if line.strip() and not line.startswith("\tat ")
+    ]
+    return "the streaming query failed: " + "\n".join(lines[:6])
+
+
+@contextmanager
+def stop_signals(request_stop) -> Iterator[None]:
+    """SIGTERM/SIGINT ask for a stop after the running batch; the previous handlers come back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    for s in previous:
+        signal.signal(s, lambda signum, frame: request_stop(signal.Signals(signum).name))
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)

@@ -1,0 +1,96 @@
+"""Entry point of the streaming job: ``python -m jobs.stream`` or ``spark-submit jobs/stream.py``.
+
+Settings are checked before Spark starts (exit 2 naming the setting); the query then runs until
+its trigger is done, ``--stop-at-offsets`` is reached, or SIGTERM/SIGINT asks it to stop after
+the running batch (exit 0); any other end is a failure (exit 1) with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+
+if __package__ in (None, ""):  # run as a file by spark-submit: make ``jobs`` importable
+    import os
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from jobs.cli import parse_config
+from jobs.config import JobConfig
+from jobs.errors import JobError
+from jobs.paths import check_writable
+from jobs.preflight import check_reachable, check_topics
+from jobs.processor import LoadedProcessor, load_processor
+
+log = logging.getLogger("jobs.stream")
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_logging()
+    try:
+        config = parse_config(argv)
+        loaded = check_before_start(config)
+    except JobError as e:
+        log.error("%s", e)
+        return e.exit_code
+    log.info("settings %s", json.dumps(config.describe(), default=str))
+    from jobs.query import StreamingJob
+    from jobs.spark_session import build_spark_session
+
+    began = time.monotonic()
+    spark = build_spark_session(f"kafka-stream:{config.name}", config.master)
+    try:
+        totals = StreamingJob(spark, config, loaded).run()
+    except JobError as e:
+        log.error("%s", e)
+        return e.exit_code
+    summary = totals.summary(time.monotonic() - began)
+    print(summary_text(summary, config), flush=True)
+    print(json.dumps(summary), flush=True)
+    return 0
+
+
+def check_before_start(config: JobConfig) -> LoadedProcessor:
+    """Everything that can be checked without Spark, so bad settings fail in seconds."""
+    loaded = load_processor(config.processor)
+    for setting, location in (
+        ("--checkpoint", config.checkpoint),
+        ("--backup-path", config.backup_path),
+        ("--dlq-path", config.dlq_path),
+        ("--output-path", config.output_path),
+    ):
+        if location:
+            check_writable(setting, location)
+    check_reachable(config.bootstrap_servers, config.broker_timeout)
+    check_topics(config)
+    return loaded
+
+
+def summary_text(summary: dict, config: JobConfig) -> str:
+    lines = [
+        f"{config.name}: {summary['records_read']} records read in {summary['batches']} batches "
+        f"({summary['records_per_second']}/s), {summary['output_rows']} output rows, "
+        f"{summary['filtered']} filtered, {summary['sent_to_dlq']} sent to the DLQ, "
+        f"{summary['seconds']}s",
+        f"  backup: {config.backup_path}",
+        f"  dlq:    {config.dlq_path}",
+    ]
+    if config.output_path or config.output_topic:
+        lines.append(f"  output: {config.output_path or 'topic ' + str(config.output_topic)}")
+    return "\n".join(lines)
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("py4j", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
