@@ -28,6 +28,7 @@ class BatchStats:
     batch_id: int
     partitions: tuple[PartitionStats, ...]
     seconds: float
+    steps: dict[str, float] = field(default_factory=dict)
 
     @property
     def read(self) -> int:
@@ -61,6 +62,7 @@ class BatchStats:
                 "filtered": self.filtered,
                 "dlq": self.dlq,
                 "seconds": round(self.seconds, 3),
+                "steps": self.steps,
             },
             separators=(",", ":"),
         )
@@ -69,6 +71,7 @@ class BatchStats:
 @dataclass
 class RunTotals:
     batches: int = 0
+    batch_seconds: float = 0.0
     read: int = 0
     output: int = 0
     filtered: int = 0
@@ -77,6 +80,7 @@ class RunTotals:
 
     def add(self, batch: BatchStats) -> None:
         self.batches += 1
+        self.batch_seconds += batch.seconds
         self.read += batch.read
         self.output += batch.output
         self.filtered += batch.filtered
@@ -94,7 +98,7 @@ class RunTotals:
         )
 
     def summary(self, seconds: float) -> dict[str, object]:
-        rate = self.read / seconds if seconds > 0 else 0.0
+        rate = self.read / self.batch_seconds if self.batch_seconds > 0 else 0.0
         return {
             "event": "summary",
             "batches": self.batches,
@@ -104,6 +108,7 @@ class RunTotals:
             "filtered": self.filtered,
             "sent_to_dlq": self.dlq,
             "seconds": round(seconds, 1),
+            "batch_seconds": round(self.batch_seconds, 1),
             "records_per_second": round(rate, 1),
         }
 

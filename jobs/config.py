@@ -17,6 +17,7 @@ from jobs.partitioning import is_known_zone
 TriggerKind = Literal["processing-time", "available-now", "once"]
 SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|(^|\.)key$", re.IGNORECASE)
 REDACTED = "*****(redacted)"
+_OPTION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
@@ -115,11 +116,16 @@ def parse_kafka_options(pairs: list[str]) -> dict[str, str]:
     options: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            shown = key if SECRET_KEY.search(key) is None else f"{key}=…"
-            raise ConfigError("--kafka-option", f"{shown!r} is not key=value")
+        if not sep or not _OPTION_KEY.fullmatch(key.strip()):
+            raise ConfigError("--kafka-option", f"{_shown_key(key.strip())!r} is not key=value")
         options[key.strip()] = value
     return options
+
+
+def _shown_key(key: str) -> str:
+    """The key for a message: cut after a secret-looking word, as a value may follow it."""
+    secret = SECRET_KEY.search(key)
+    return key if secret is None or secret.end() == len(key) else f"{key[: secret.end()]}…"
 
 
 def parse_stop_at_offsets(text: str) -> dict[str, dict[int, int]]:
@@ -139,7 +145,12 @@ def parse_stop_at_offsets(text: str) -> dict[str, dict[int, int]]:
             )
         parsed[topic] = {}
         for partition, offset in partitions.items():
-            if not str(partition).isdigit() or not isinstance(offset, int) or offset < 0:
+            if (
+                not str(partition).isdecimal()
+                or not isinstance(offset, int)
+                or isinstance(offset, bool)
+                or offset < 0
+            ):
                 raise ConfigError(
                     "--stop-at-offsets",
                     f"{topic}[{partition}] = {offset!r}: partitions and offsets must be "
@@ -165,11 +176,17 @@ def _check_source(config: JobConfig) -> None:
     offsets = config.starting_offsets
     if offsets not in ("earliest", "latest"):
         try:
-            json.loads(offsets)
+            per_partition = json.loads(offsets)
         except json.JSONDecodeError as e:
             raise ConfigError(
                 "--starting-offsets", f"earliest, latest or per-partition JSON; {e.msg}"
             ) from None
+        if not isinstance(per_partition, dict) or not per_partition:
+            raise ConfigError(
+                "--starting-offsets",
+                f"{offsets!r}: earliest, latest or per-partition JSON, e.g. "
+                '{"orders": {"0": 23}}',
+            )
     if config.stop_at_offsets and config.topics:
         unknown = set(config.stop_at_offsets) - set(config.topics)
         if unknown:

@@ -75,7 +75,7 @@ def error_message(error: BaseException) -> str:
         text = str(error)
     except Exception as e:
         text = f"<message could not be printed: {type(e).__name__}>"
-    return text[:MAX_MESSAGE_CHARS]
+    return _utf8(text)[:MAX_MESSAGE_CHARS]
 
 
 def error_stack(error: BaseException) -> str:
@@ -83,4 +83,9 @@ def error_stack(error: BaseException) -> str:
         text = "".join(traceback.format_exception(error))
     except Exception:
         text = f"{type(error).__name__} (stack could not be formatted)"
-    return text[-MAX_STACK_CHARS:]
+    return _utf8(text)[-MAX_STACK_CHARS:]
+
+
+def _utf8(text: str) -> str:
+    """Lone surrogates (e.g. from ``surrogateescape``) escaped: Arrow strings must be UTF-8."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")

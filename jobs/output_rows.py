@@ -78,11 +78,27 @@ def check_value(name: str, value: Any, data_type: T.DataType, nullable: bool = T
             isinstance(value, bool) and kind is not T.BooleanType
         ):
             raise _mismatch(name, value, data_type)
+        if _needs_arrow_check(value, kind):
+            _check_arrow(name, value, data_type)
     else:
-        try:
-            pa.array([value], type=to_arrow_type(data_type, timezone="UTC"))
-        except (pa.ArrowException, TypeError, ValueError, OverflowError):
-            raise _mismatch(name, value, data_type) from None
+        _check_arrow(name, value, data_type)
+
+
+def _needs_arrow_check(value: Any, kind: type) -> bool:
+    """Values of the right Python type that Arrow may still refuse: decimals over precision or
+    scale, ints beyond what a float represents exactly, strings with lone surrogates."""
+    return (
+        kind is T.DecimalType
+        or (kind in (T.DoubleType, T.FloatType) and isinstance(value, int))
+        or (kind is T.StringType and not value.isascii())
+    )
+
+
+def _check_arrow(name: str, value: Any, data_type: T.DataType) -> None:
+    try:
+        pa.array([value], type=to_arrow_type(data_type, timezone="UTC"))
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        raise _mismatch(name, value, data_type) from None
 
 
 def _mismatch(name: str, value: Any, data_type: T.DataType) -> OutputSchemaMismatch:

@@ -13,9 +13,9 @@ def local_path(location: str) -> Path | None:
     """The local directory behind a path or ``file:`` URI; None for other filesystems."""
     parsed = urlparse(location)
     if parsed.scheme in ("", "file"):
-        return Path(parsed.path if parsed.scheme else location)
+        return Path(os.path.abspath(parsed.path if parsed.scheme else location))
     if len(parsed.scheme) == 1:
-        return Path(location)
+        return Path(os.path.abspath(location))
     return None
 
 

@@ -78,6 +78,7 @@ class MicroBatchPipeline:
 
     def process(self, kafka_rows: DataFrame, batch_id: int) -> BatchStats:
         began = time.monotonic()
+        lap = Laps()
         app_id = self.app_id()
         rows = stamp(kafka_rows, batch_id, self.zone).persist(StorageLevel.MEMORY_AND_DISK)
         processed = None
@@ -85,21 +86,25 @@ class MicroBatchPipeline:
             append_delta(
                 rows.select(BACKUP_COLUMNS), self.to.backup_path, app_id=app_id, version=batch_id
             )
+            lap("read_and_backup")
             crash_point("after-backup", batch_id)
             schema = processed_schema(self.run.output_schema)
             processed = rows.mapInArrow(self.run, schema).persist(StorageLevel.MEMORY_AND_DISK)
             partitions = count_by_partition(processed)
+            lap("process")
             if any(p.output for p in partitions):
                 self.write_output(processed.where(F.col("status") == STATUS_OK), app_id, batch_id)
+            lap("output")
             crash_point("after-output", batch_id)
             if any(p.dlq for p in partitions):
                 self.write_dlq(processed.where(F.col("status") == STATUS_ERROR), app_id, batch_id)
+            lap("dlq")
             crash_point("after-dlq", batch_id)
         finally:
             rows.unpersist()
             if processed is not None:
                 processed.unpersist()
-        return BatchStats(batch_id, tuple(partitions), time.monotonic() - began)
+        return BatchStats(batch_id, tuple(partitions), time.monotonic() - began, lap.seconds)
 
     def write_output(self, ok_rows: DataFrame, app_id: str, batch_id: int) -> None:
         names = self.run.output_schema.fieldNames()
@@ -124,6 +129,19 @@ class MicroBatchPipeline:
         append_delta(dlq, self.to.dlq_path, app_id=app_id, version=batch_id)
         if self.to.dlq_topic:
             self.to.dlq_topic.write(with_error_headers(dlq))
+
+
+class Laps:
+    """Seconds spent in each step of a batch, for the batch log line and the profile."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def __call__(self, step: str) -> None:
+        now = time.monotonic()
+        self.seconds[step] = round(now - self._last, 3)
+        self._last = now
 
 
 def count_by_partition(processed: DataFrame) -> list[PartitionStats]:

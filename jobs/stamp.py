@@ -5,15 +5,26 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+_HOUR_MICROS = 3_600_000_000
+_DAY_MICROS = 24 * _HOUR_MICROS
+
 
 def partition_columns(timestamp: Column, zone: str, session_zone: str) -> dict[str, Column]:
     """``date`` (yyyy-MM-dd) and ``hour`` (HH) of ``timestamp`` in ``zone``, as strings.
 
-    Spark formats timestamps in the session zone, so the instant is first shifted to the wall
-    time of ``zone`` as seen from the session zone.
+    Spark formats timestamps in the session zone, and shifting an instant through the session
+    zone takes the wrong offset around a daylight-saving change of either zone. So the wall
+    time of ``zone`` is taken as microseconds (``from_utc_timestamp`` applies ``zone``'s offset
+    at that very instant) and cut into date and hour by arithmetic, whatever ``session_zone``.
     """
-    local = F.from_utc_timestamp(F.to_utc_timestamp(timestamp, session_zone), zone)
-    return {"date": F.date_format(local, "yyyy-MM-dd"), "hour": F.date_format(local, "HH")}
+    wall = F.unix_micros(F.from_utc_timestamp(timestamp, zone))
+    of_day = F.pmod(wall, F.lit(_DAY_MICROS))
+    days = ((wall - of_day) / _DAY_MICROS).cast("int")
+    hour = (of_day / _HOUR_MICROS).cast("int")
+    return {
+        "date": F.date_from_unix_date(days).cast("string"),
+        "hour": F.lpad(hour.cast("string"), 2, "0"),
+    }
 
 
 def stamp(kafka_rows: DataFrame, batch_id: int, zone: str) -> DataFrame:

@@ -70,10 +70,10 @@ def check_before_start(config: JobConfig) -> LoadedProcessor:
 
 def summary_text(summary: dict, config: JobConfig) -> str:
     lines = [
-        f"{config.name}: {summary['records_read']} records read in {summary['batches']} batches "
-        f"({summary['records_per_second']}/s), {summary['output_rows']} output rows, "
-        f"{summary['filtered']} filtered, {summary['sent_to_dlq']} sent to the DLQ, "
-        f"{summary['seconds']}s",
+        f"{config.name}: {summary['records_read']} records read in {summary['batches']} batches, "
+        f"{summary['output_rows']} output rows, {summary['filtered']} filtered, "
+        f"{summary['sent_to_dlq']} sent to the DLQ; {summary['seconds']}s in all, "
+        f"{summary['batch_seconds']}s in batches ({summary['records_per_second']} records/s)",
         f"  backup: {config.backup_path}",
         f"  dlq:    {config.dlq_path}",
     ]
@@ -88,6 +88,7 @@ def configure_logging() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("jobs").setLevel(logging.INFO)
     for noisy in ("py4j", "kafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

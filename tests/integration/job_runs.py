@@ -1,0 +1,81 @@
+"""Running the streaming job from tests, and reading what it wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from jobs import stream
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class JobPaths:
+    root: Path
+
+    @property
+    def checkpoint(self) -> str:
+        return str(self.root / "checkpoint")
+
+    @property
+    def backup(self) -> str:
+        return str(self.root / "backup")
+
+    @property
+    def dlq(self) -> str:
+        return str(self.root / "dlq")
+
+    @property
+    def output(self) -> str:
+        return str(self.root / "output")
+
+    def args(self, bootstrap: str, topic: str, processor: str) -> list[str]:
+        return [
+            "--bootstrap-servers",
+            bootstrap,
+            "--topics",
+            topic,
+            "--processor",
+            processor,
+            "--checkpoint",
+            self.checkpoint,
+            "--backup-path",
+            self.backup,
+            "--dlq-path",
+            self.dlq,
+            "--output-path",
+            self.output,
+            "--name",
+            "test",
+        ]
+
+
+def run_in_process(args: list[str]) -> int:
+    return stream.main(args)
+
+
+def start_subprocess(args: list[str], log: Path, **env: str) -> subprocess.Popen:
+    """The job as its own process, the way a scheduler runs it; output goes to ``log``."""
+    environment = {**os.environ, **env}
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "jobs.stream", *args],
+            cwd=REPO,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def summary_from(text: str) -> dict:
+    line = next(line for line in text.splitlines() if line.startswith('{"event": "summary"'))
+    return json.loads(line)
+
+
+def table(spark, path: str):
+    return spark.read.format("delta").load(path)
