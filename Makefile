@@ -29,6 +29,12 @@ test: setup  ## the whole suite, against a real embedded Kafka broker
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
 
+demo: setup  ## the job end to end on an embedded broker: sample data → tables → summary
+	$(PY) -m jobs.demo
+
+package: setup  ## dist/: the jobs zip, main file and jar lists for spark-submit (docs/SPARK_SUBMIT.md)
+	$(PY) -m jobs.package
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

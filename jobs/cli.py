@@ -142,12 +142,41 @@ def read_settings_file(path: str) -> dict[str, Any]:
         raise ConfigError("--config", f"{path} is not valid TOML/JSON: {e}") from None
     if not isinstance(raw, dict):
         raise ConfigError("--config", f"{path} must hold a table/object of settings")
-    known = {a.dest for a in build_parser()._actions}
+    known = {a.dest for a in build_parser()._actions} - {"help", "config"}
     settings = {key.replace("-", "_"): value for key, value in raw.items()}
     unknown = set(settings) - known
     if unknown:
         raise ConfigError("--config", f"unknown settings in {path}: {sorted(unknown)}")
+    for key, value in settings.items():
+        _check_file_type(key, value)
+    if isinstance(settings.get("kafka_option"), str):
+        settings["kafka_option"] = [settings["kafka_option"]]
     return settings
+
+
+_INTS = {"max_offsets_per_trigger", "max_record_bytes"}
+_LISTS = {"topics", "kafka_option"}
+
+
+def _check_file_type(key: str, value: Any) -> None:
+    flag = "--" + key.replace("_", "-")
+    if key == "dev":
+        ok, want = isinstance(value, bool), "true or false"
+    elif key in _INTS:
+        ok, want = isinstance(value, int) and not isinstance(value, bool), "an integer"
+    elif key in _LISTS:
+        ok = isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        )
+        want = "a string or a list of strings"
+    elif key == "broker_timeout":
+        ok, want = isinstance(value, str | int | float), "a duration such as 30s"
+    elif key == "stop_at_offsets":
+        ok, want = isinstance(value, str | dict), "an object or a JSON string"
+    else:
+        ok, want = isinstance(value, str), "a string"
+    if not ok:
+        raise ConfigError(flag, f"in the settings file must be {want}; got {type(value).__name__}")
 
 
 def dev_paths(settings: dict[str, Any]) -> dict[str, Any]:

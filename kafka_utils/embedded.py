@@ -214,7 +214,8 @@ class EmbeddedKafkaCluster:
 
     def _format(self, node: KafkaNode, cluster_id: str, classpath: str) -> None:
         config = self._config_file(node)
-        args = ["format", "-t", cluster_id, "-c", str(config), "--ignore-formatted"]
+        # "--cluster-id=…" because a random id may begin with "-", which reads as a flag.
+        args = ["format", f"--cluster-id={cluster_id}", "-c", str(config), "--ignore-formatted"]
         done = run_tool("kafka.tools.StorageTool", args, classpath)
         if done.returncode != 0:
             output = (done.stdout + done.stderr).strip().splitlines()

@@ -42,6 +42,6 @@ def by_value(record: Record):
 
 @processor("key BINARY, value BINARY")
 def slow(record: Record):
-    """Pass-through at about 20 records per second per task: keeps a batch running."""
-    time.sleep(0.05)
+    """Pass-through at 5 records per second per task: keeps a batch running."""
+    time.sleep(0.2)
     return {"key": record.key, "value": record.value}

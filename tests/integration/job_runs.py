@@ -79,3 +79,8 @@ def summary_from(text: str) -> dict:
 
 def table(spark, path: str):
     return spark.read.format("delta").load(path)
+
+
+def replaced(args: list[str], flag: str, value: str) -> list[str]:
+    i = args.index(flag)
+    return [*args[: i + 1], value, *args[i + 2 :]]

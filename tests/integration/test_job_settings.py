@@ -6,7 +6,13 @@ import logging
 
 import pytest
 
-from tests.integration.job_runs import JobPaths, run_in_process, start_subprocess, summary_from
+from tests.integration.job_runs import (
+    JobPaths,
+    replaced,
+    run_in_process,
+    start_subprocess,
+    summary_from,
+)
 
 SECRET = "s3cr3t-Pa55word"
 JAAS = (
@@ -25,11 +31,6 @@ def base_args(kafka_utils, topic, tmp_path):
 def without(args: list[str], flag: str) -> list[str]:
     i = args.index(flag)
     return args[:i] + args[i + 2 :]
-
-
-def replaced(args: list[str], flag: str, value: str) -> list[str]:
-    i = args.index(flag)
-    return [*args[: i + 1], value, *args[i + 2 :]]
 
 
 @pytest.mark.parametrize(

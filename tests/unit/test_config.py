@@ -581,3 +581,45 @@ def test_unknown_flag_is_a_usage_error(capsys):
         parse_config([*argv(), "--bootstrap-server-typo", "x"])
     assert caught.value.code == 2
     assert "--bootstrap-server-typo" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("line", "flag"),
+    [
+        ("timezone = 5", "--timezone"),
+        ("name = 5", "--name"),
+        ('max-record-bytes = "big"', "--max-record-bytes"),
+        ('dev = "yes"', "--dev"),
+        ("topics = [1, 2]", "--topics"),
+    ],
+)
+def test_a_mistyped_value_in_the_settings_file_names_its_setting(tmp_path, line, flag):
+    file = tmp_path / "job.toml"
+    file.write_text(line + "\n")
+    with pytest.raises(ConfigError) as error:
+        parse_config(["--config", str(file)])
+    assert error.value.setting == flag
+
+
+def test_a_single_kafka_option_string_in_the_settings_file_is_one_option(tmp_path):
+    file = tmp_path / "job.toml"
+    file.write_text('kafka-option = "security.protocol=SASL_SSL"\nbroker-timeout = 5\n')
+    argv = [
+        "--config",
+        str(file),
+        "--bootstrap-servers",
+        "b:9092",
+        "--topics",
+        "t",
+        "--processor",
+        "jobs.processors.builtin:passthrough",
+        "--checkpoint",
+        "c",
+        "--backup-path",
+        "b",
+        "--dlq-path",
+        "d",
+    ]
+    config = parse_config(argv)
+    assert config.kafka_options == {"security.protocol": "SASL_SSL"}
+    assert config.broker_timeout == 5.0
