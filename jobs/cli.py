@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     sinks.add_argument("--output-path", metavar="PATH", help="output Delta table")
     sinks.add_argument("--output-topic", metavar="TOPIC", help="or: output Kafka topic")
     sinks.add_argument("--dlq-topic", metavar="TOPIC", help="also send DLQ records here")
+    sinks.add_argument(
+        "--ledger-path",
+        metavar="PATH",
+        help="ledger Delta table: per batch and partition, offsets and counts (for audits)",
+    )
     run = p.add_argument_group("running")
     run.add_argument(
         "--trigger",
@@ -186,6 +191,7 @@ def dev_paths(settings: dict[str, Any]) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="kafka-stream-dev-"))
     paths = {name: str(root / name) for name in ("checkpoint", "backup", "dlq")}
     dev = {"checkpoint": paths["checkpoint"], "backup_path": paths["backup"]}
+    dev["ledger_path"] = str(root / "ledger")
     dev["dlq_path"] = paths["dlq"]
     if not settings.get("output_topic"):
         dev["output_path"] = str(root / "output")
@@ -197,6 +203,7 @@ def to_config(s: dict[str, Any]) -> JobConfig:
     optional = {
         "topic_pattern",
         "output_path",
+        "ledger_path",
         "output_topic",
         "dlq_topic",
         "starting_offsets",

@@ -43,6 +43,7 @@ class JobConfig:
     topics: tuple[str, ...] = ()
     topic_pattern: str | None = None
     output_path: str | None = None
+    ledger_path: str | None = None
     output_topic: str | None = None
     dlq_topic: str | None = None
     trigger: Trigger = Trigger("processing-time", 10.0)

@@ -59,12 +59,31 @@ def run_job(bootstrap: str, workdir: Path, extra: list[str]) -> tuple[int, float
     from jobs import stream
 
     began = time.monotonic()
-    code = stream.main([
-        "--bootstrap-servers", bootstrap, "--topics", TOPIC, "--processor", PROCESSOR,
-        "--checkpoint", str(workdir / "checkpoint"), "--backup-path", str(workdir / "backup"),
-        "--dlq-path", str(workdir / "dlq"), "--output-path", str(workdir / "output"),
-        "--trigger", "available-now", "--name", "demo", *extra,
-    ])  # fmt: skip
+    code = stream.main(
+        [
+            "--bootstrap-servers",
+            bootstrap,
+            "--topics",
+            TOPIC,
+            "--processor",
+            PROCESSOR,
+            "--checkpoint",
+            str(workdir / "checkpoint"),
+            "--backup-path",
+            str(workdir / "backup"),
+            "--dlq-path",
+            str(workdir / "dlq"),
+            "--output-path",
+            str(workdir / "output"),
+            "--trigger",
+            "available-now",
+            "--ledger-path",
+            str(workdir / "ledger"),
+            "--name",
+            "demo",
+            *extra,
+        ]
+    )
     return code, time.monotonic() - began
 
 

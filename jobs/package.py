@@ -158,14 +158,16 @@ def submit_command(package: Package, cluster: bool = False) -> str:
         if cluster
         else f'--jars "$(cat {_shown(package.jars_file)})"'
     )
-    return " ".join([
-        f"spark-submit --master <master> --py-files {_shown(package.zip)} {jars}",
-        f"--properties-file {_shown(PROPERTIES_FILE)} {_shown(package.main)}",
-        "--bootstrap-servers <host:port> --topics <topic>",
-        "--processor jobs.processors.builtin:json_events --checkpoint <checkpoint path>",
-        "--backup-path <backup path> --dlq-path <dlq path> --output-path <output path>",
-        "--trigger available-now",
-    ])  # fmt: skip
+    return " ".join(
+        [
+            f"spark-submit --master <master> --py-files {_shown(package.zip)} {jars}",
+            f"--properties-file {_shown(PROPERTIES_FILE)} {_shown(package.main)}",
+            "--bootstrap-servers <host:port> --topics <topic>",
+            "--processor jobs.processors.builtin:json_events --checkpoint <checkpoint path>",
+            "--backup-path <backup path> --dlq-path <dlq path> --output-path <output path>",
+            "--trigger available-now",
+        ]
+    )
 
 
 def _shown(path: Path) -> str:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame
@@ -20,6 +21,7 @@ from jobs.apply import ProcessorRun
 from jobs.batch_stats import BatchStats, PartitionStats
 from jobs.errors import StopRequested
 from jobs.faults import crash_point
+from jobs.ledger import append_ledger, ledger_rows
 from jobs.schemas import (
     BACKUP_COLUMNS,
     DLQ_COLUMNS,
@@ -38,6 +40,7 @@ class Destinations:
     backup_path: str
     dlq_path: str
     output_path: str | None = None
+    ledger_path: str | None = None
     output_topic: KafkaTopic | None = None
     dlq_topic: KafkaTopic | None = None
 
@@ -52,12 +55,14 @@ class MicroBatchPipeline:
         *,
         app_id: Callable[[], str],
         zone: str = "UTC",
+        job_name: str = "kafka-stream",
         on_batch: Callable[[BatchStats], None] = lambda stats: None,
     ) -> None:
         self.run = run
         self.to = destinations
         self.app_id = app_id
         self.zone = zone
+        self.job_name = job_name
         self.on_batch = on_batch
         self._lock = threading.Lock()
         self._stop_requested = False
@@ -77,7 +82,7 @@ class MicroBatchPipeline:
             pass
 
     def process(self, kafka_rows: DataFrame, batch_id: int) -> BatchStats:
-        began = time.monotonic()
+        began, started_at = time.monotonic(), datetime.now(UTC)
         lap = Laps()
         app_id = self.app_id()
         rows = stamp(kafka_rows, batch_id, self.zone).persist(StorageLevel.MEMORY_AND_DISK)
@@ -100,11 +105,26 @@ class MicroBatchPipeline:
                 self.write_dlq(processed.where(F.col("status") == STATUS_ERROR), app_id, batch_id)
             lap("dlq")
             crash_point("after-dlq", batch_id)
+            stats = BatchStats(batch_id, tuple(partitions), time.monotonic() - began, lap.seconds)
+            if self.to.ledger_path and partitions:
+                self.write_ledger(kafka_rows.sparkSession, stats, started_at, app_id)
+                lap("ledger")
         finally:
             rows.unpersist()
             if processed is not None:
                 processed.unpersist()
-        return BatchStats(batch_id, tuple(partitions), time.monotonic() - began, lap.seconds)
+        return BatchStats(batch_id, stats.partitions, time.monotonic() - began, lap.seconds)
+
+    def write_ledger(self, spark, stats: BatchStats, started_at: datetime, app_id: str) -> None:
+        rows = ledger_rows(
+            spark,
+            stats,
+            job_name=self.job_name,
+            mode="stream",
+            started_at=started_at,
+            ended_at=datetime.now(UTC),
+        )
+        append_ledger(rows, self.to.ledger_path, app_id=app_id, version=stats.batch_id)
 
     def write_output(self, ok_rows: DataFrame, app_id: str, batch_id: int) -> None:
         names = self.run.output_schema.fieldNames()

@@ -48,6 +48,7 @@ class StreamingJob:
             self.destinations(),
             app_id=self.app_id,
             zone=self.config.timezone,
+            job_name=self.config.name,
             on_batch=self.after_batch,
         )
         query = self.start(self.pipeline)
@@ -153,7 +154,12 @@ class StreamingJob:
             return KafkaTopic(name, c.bootstrap_servers, c.kafka_options) if name else None
 
         return Destinations(
-            c.backup_path, c.dlq_path, c.output_path, topic(c.output_topic), topic(c.dlq_topic)
+            c.backup_path,
+            c.dlq_path,
+            c.output_path,
+            c.ledger_path,
+            topic(c.output_topic),
+            topic(c.dlq_topic),
         )
 
 

@@ -12,14 +12,16 @@ import logging
 import sys
 import time
 
-if __package__ in (None, ""):  # run as a file by spark-submit: make ``jobs`` importable
+if __package__ in (None, ""):  # run as a file by spark-submit
+    import importlib.util
     import os
 
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if importlib.util.find_spec("jobs") is None:  # no --py-files zip: use the checkout
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from jobs.cli import parse_config
 from jobs.config import JobConfig
-from jobs.errors import JobError
+from jobs.errors import ConfigError, JobError
 from jobs.paths import check_writable
 from jobs.preflight import check_reachable, check_topics
 from jobs.processor import LoadedProcessor, load_processor
@@ -54,18 +56,31 @@ def main(argv: list[str] | None = None) -> int:
 
 def check_before_start(config: JobConfig) -> LoadedProcessor:
     """Everything that can be checked without Spark, so bad settings fail in seconds."""
+    check_python_packages()
     loaded = load_processor(config.processor)
     for setting, location in (
         ("--checkpoint", config.checkpoint),
         ("--backup-path", config.backup_path),
         ("--dlq-path", config.dlq_path),
         ("--output-path", config.output_path),
+        ("--ledger-path", config.ledger_path),
     ):
         if location:
             check_writable(setting, location)
     check_reachable(config.bootstrap_servers, config.broker_timeout)
     check_topics(config)
     return loaded
+
+
+def check_python_packages() -> None:
+    """Spark runs the processor through Arrow: without pyarrow and pandas every batch fails."""
+    import importlib.util
+
+    missing = [name for name in ("pyarrow", "pandas") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigError(
+            "python", f"{', '.join(missing)} not installed; pip install pyarrow 'pandas<3'"
+        )
 
 
 def summary_text(summary: dict, config: JobConfig) -> str:

@@ -149,16 +149,25 @@ def spark_submit(
         str(package.main), *args,
     ]  # fmt: skip
     began = time.monotonic()
-    done = subprocess.run(
-        command,
-        cwd=workdir,
-        env=submit_env(python),
-        capture_output=True,
-        text=True,
-        timeout=SUBMIT_TIMEOUT,
-    )
+    try:
+        done = subprocess.run(
+            command,
+            cwd=workdir,
+            env=submit_env(python),
+            capture_output=True,
+            text=True,
+            timeout=SUBMIT_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as e:
+        killed = subprocess.CompletedProcess(command, -9, _text(e.stdout), _text(e.stderr))
+        pytest.fail(failure(killed, f"spark-submit still running after {SUBMIT_TIMEOUT}s"))
     print(f"spark-submit exited {done.returncode} after {time.monotonic() - began:.1f}s")
     return done
+
+
+def _text(output: str | bytes | None) -> str:
+    """What a timed-out run captured: bytes or str depending on where it stopped."""
+    return output.decode(errors="replace") if isinstance(output, bytes) else output or ""
 
 
 def submit_env(python: Path) -> dict[str, str]:

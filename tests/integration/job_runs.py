@@ -31,6 +31,10 @@ class JobPaths:
         return str(self.root / "dlq")
 
     @property
+    def ledger(self) -> str:
+        return str(self.root / "ledger")
+
+    @property
     def output(self) -> str:
         return str(self.root / "output")
 
@@ -50,6 +54,8 @@ class JobPaths:
             self.dlq,
             "--output-path",
             self.output,
+            "--ledger-path",
+            self.ledger,
             "--name",
             "test",
         ]

@@ -157,6 +157,20 @@ def test_a_batch_killed_after_a_commit_is_replayed_without_duplicates(
     assert_exactly_once([tuple(r) for r in output], good)
     bad = {c for c, r in produced.items() if r.expected_error}
     assert_exactly_once(coordinates(table(spark, paths.dlq)), bad)
+    assert_ledger_accounts_for(spark, paths, produced)
+
+
+def assert_ledger_accounts_for(spark, paths: JobPaths, produced: dict) -> None:
+    """One ledger row per batch and partition; together they cover every offset once."""
+    ledger = table(spark, paths.ledger).collect()
+    keys = [(r["batch_id"], r["partition"]) for r in ledger]
+    assert len(keys) == len(set(keys)), "a batch was recorded twice"
+    covered = [
+        (r["partition"], o) for r in ledger for o in range(r["first_offset"], r["last_offset"] + 1)
+    ]
+    assert_exactly_once(covered, set(produced))
+    assert sum(r["read"] for r in ledger) == len(produced)
+    assert sum(r["dlq"] for r in ledger) == sum(1 for r in produced.values() if r.expected_error)
 
 
 def test_stop_at_offsets_stops_cleanly_once_reached(kafka_utils, spark, topic, tmp_path, caplog):
