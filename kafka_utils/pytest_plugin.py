@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -64,4 +65,7 @@ def topic(kafka_utils: KafkaUtils) -> Iterator[Callable[..., str]]:
 
     yield make
     if created:
-        kafka_utils.delete_topics(created)
+        try:
+            kafka_utils.delete_topics(created)
+        except AssertionError as e:  # cleanup only: a slow deletion must not fail the test
+            warnings.warn(f"topics not deleted after the test: {e}", stacklevel=1)
