@@ -62,13 +62,3 @@ def ledger_rows(
         for p in stats.partitions
     ]
     return spark.createDataFrame(rows, LEDGER_SCHEMA)
-
-
-def append_ledger(rows: DataFrame, path: str, *, app_id: str, version: int) -> None:
-    (
-        rows.write.format("delta")
-        .mode("append")
-        .option("txnAppId", app_id)
-        .option("txnVersion", version)
-        .save(path)
-    )

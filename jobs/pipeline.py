@@ -21,7 +21,7 @@ from jobs.apply import ProcessorRun
 from jobs.batch_stats import BatchStats, PartitionStats
 from jobs.errors import StopRequested
 from jobs.faults import crash_point
-from jobs.ledger import append_ledger, ledger_rows
+from jobs.ledger import ledger_rows
 from jobs.schemas import (
     BACKUP_COLUMNS,
     DLQ_COLUMNS,
@@ -124,7 +124,9 @@ class MicroBatchPipeline:
             started_at=started_at,
             ended_at=datetime.now(UTC),
         )
-        append_ledger(rows, self.to.ledger_path, app_id=app_id, version=stats.batch_id)
+        append_delta(
+            rows, self.to.ledger_path, app_id=app_id, version=stats.batch_id, partition_by=()
+        )
 
     def write_output(self, ok_rows: DataFrame, app_id: str, batch_id: int) -> None:
         names = self.run.output_schema.fieldNames()

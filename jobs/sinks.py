@@ -11,7 +11,14 @@ from jobs.partitioning import PARTITION_COLUMNS
 from jobs.schemas import HEADERS
 
 
-def append_delta(rows: DataFrame, path: str, *, app_id: str, version: int) -> None:
+def append_delta(
+    rows: DataFrame,
+    path: str,
+    *,
+    app_id: str,
+    version: int,
+    partition_by: tuple[str, ...] = PARTITION_COLUMNS,
+) -> None:
     """Append once: Delta skips the write if ``app_id`` already committed ``version``.
 
     That is what makes a replayed micro-batch (crash after this commit, before Spark's
@@ -22,7 +29,7 @@ def append_delta(rows: DataFrame, path: str, *, app_id: str, version: int) -> No
         .mode("append")
         .option("txnAppId", app_id)
         .option("txnVersion", version)
-        .partitionBy(*PARTITION_COLUMNS)
+        .partitionBy(*partition_by)
         .save(path)
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -232,3 +233,34 @@ def test_commit_group_makes_lag_visible_to_plain_kafka_tools(kafka_utils, topic,
     assert run_in_process(args) == 0
     assert kafka_utils.committed_offsets("lag-watch", name) == {0: 20, 1: 20, 2: 20}
     assert kafka_utils.consumer_lag("lag-watch", name) == {0: 0, 1: 0, 2: 0}
+
+
+def test_output_and_dlq_topics_carry_the_rows_and_the_error_facts(kafka_utils, topic, tmp_path):
+    source, out, dlq = topic(), topic(prefix="out"), topic(prefix="dlq")
+    kafka_utils.send_messages(source, [("k1", "ok"), ("k2", "raise:KeyError"), ("k3", "ok")])
+    paths = JobPaths(tmp_path)
+    args = paths.args(kafka_utils.broker, source, "stream_processors:by_value")
+    i = args.index("--output-path")
+    args = [
+        *args[:i],
+        *args[i + 2 :],
+        "--output-topic",
+        out,
+        "--dlq-topic",
+        dlq,
+        "--trigger",
+        "available-now",
+    ]
+    assert run_in_process(args) == 0
+
+    outputs = kafka_utils.read_records(out)
+    assert [(r.key, json.loads(r.value)) for r in outputs] == [
+        (b"k1", {"text": "ok", "n": 1}),
+        (b"k3", {"text": "ok", "n": 1}),
+    ]
+    (failed,) = kafka_utils.read_records(dlq)
+    headers = dict(failed.headers)
+    assert (failed.key, failed.value) == (b"k2", b"raise:KeyError")
+    assert headers["dlq.error_type"] == b"KeyError"
+    assert headers["dlq.offset"] == b"1" and headers["dlq.topic"] == source.encode()
+    assert headers["dlq.processor"] == b"stream_processors:by_value"
