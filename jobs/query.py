@@ -55,8 +55,7 @@ class StreamingJob:
         self._app_id = f"{self.config.name}-{query.id}"
         self._query_id.set()
         try:
-            with stop_signals(self.request_stop):
-                self.watch(query)
+            self.watch(query)
         finally:
             if self._committer:
                 self._committer.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import time
 
@@ -38,19 +39,21 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", e)
         return e.exit_code
     log.info("settings %s", json.dumps(config.describe(), default=str))
-    from jobs.query import StreamingJob
+    from jobs.query import StreamingJob, stop_signals
     from jobs.spark_session import build_spark_session
 
     began = time.monotonic()
     spark = build_spark_session(f"kafka-stream:{config.name}", config.master)
-    try:
-        totals = StreamingJob(spark, config, loaded).run()
-    except JobError as e:
-        log.error("%s", e)
-        return e.exit_code
-    summary = totals.summary(time.monotonic() - began)
-    print(summary_text(summary, config), flush=True)
-    print(json.dumps(summary), flush=True)
+    job = StreamingJob(spark, config, loaded)
+    with stop_signals(job.request_stop):
+        try:
+            totals = job.run()
+        except JobError as e:
+            log.error("%s", e)
+            return e.exit_code
+        summary = totals.summary(time.monotonic() - began)
+        print(summary_text(summary, config), flush=True)
+        print(json.dumps(summary), flush=True)
     return 0
 
 
@@ -109,4 +112,7 @@ def configure_logging() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    for ignored in (signal.SIGTERM, signal.SIGINT):  # only the interpreter's shutdown is left
+        signal.signal(ignored, signal.SIG_IGN)
+    sys.exit(exit_code)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
 import time
+from pathlib import Path
 
 from jobs.processor import Record, processor
 
@@ -42,6 +44,10 @@ def by_value(record: Record):
 
 @processor("key BINARY, value BINARY")
 def slow(record: Record):
-    """Pass-through at 5 records per second per task: keeps a batch running."""
+    """Pass-through at 5 records per second per task: keeps a batch running. Touches
+    ``$SLOW_PROCESSOR_MARKER`` (when set) so a test knows a batch is under way."""
+    marker = os.environ.get("SLOW_PROCESSOR_MARKER")
+    if marker:
+        Path(marker).touch()
     time.sleep(0.2)
     return {"key": record.key, "value": record.value}

@@ -34,9 +34,9 @@ def test_a_signal_during_a_batch_finishes_it_then_stops_cleanly(
         "30",
     ]
     log = tmp_path / "job.log"
-    job = start_subprocess(args, log)
-    batch_lines = lambda: log.read_text().count('"event":"batch"')  # noqa: E731
-    assert_eventually(batch_lines, lambda n: n >= 1, timeout=180, interval=0.2)
+    marker = tmp_path / "a-batch-is-running"
+    job = start_subprocess(args, log, SLOW_PROCESSOR_MARKER=str(marker))
+    assert_eventually(marker.exists, True, timeout=180, interval=0.1)
 
     job.send_signal(signum)
     stopping = f"stopping ({signum.name}) after the running batch"
