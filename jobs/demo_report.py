@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
 from pyspark.sql import SparkSession
+
+from jobs.paths import local_path
 
 HourKey = tuple[str, str]
 MAX_HOUR_ROWS = 10
@@ -51,20 +51,12 @@ def format_report(report: DemoReport, *, backup_path: str, output_path: str, dlq
 
 def delta_table_exists(spark: SparkSession, path: str) -> bool:
     """Local paths are checked on disk, without a Spark job; others (s3a://, ...) through Delta."""
-    local = _local_path(path)
+    local = local_path(path)
     if local is not None:
-        return os.path.isdir(os.path.join(local, "_delta_log"))
+        return (local / "_delta_log").is_dir()
     from delta.tables import DeltaTable
 
     return DeltaTable.isDeltaTable(spark, path)
-
-
-def _local_path(path: str) -> str | None:
-    """The filesystem path of a plain path or file: URI (a one-letter scheme is a drive letter)."""
-    parsed = urlparse(path)
-    if parsed.scheme == "file":
-        return parsed.path
-    return path if len(parsed.scheme) <= 1 else None
 
 
 def _counts_per_hour(spark: SparkSession, path: str) -> dict[HourKey, int]:

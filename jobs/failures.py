@@ -54,14 +54,6 @@ class OutputSchemaMismatch(RecordError):
     """The processor returned something that does not fit its declared output schema."""
 
 
-class WorkerCrash(RecordError):
-    """The Python worker died while processing this record."""
-
-
-class Timeout(RecordError):
-    """The processor took longer than the per-record time limit."""
-
-
 def error_type(error: BaseException) -> str:
     """``RecordError`` subclasses name themselves; anything else is its exception class name."""
     if isinstance(error, RecordError):

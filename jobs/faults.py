@@ -1,12 +1,12 @@
 """Fault-injection points for crash tests: ``KAFKA_STREAM_FAULT=after-backup:3`` kills the
-process with SIGKILL's exit status right after batch 3's backup commit. Unset in production."""
+process with SIGKILL's exit status right after batch 3's backup commit. Points: after-backup,
+after-output, after-dlq, before-checkpoint. Unset in production."""
 
 from __future__ import annotations
 
 import os
 
 ENV = "KAFKA_STREAM_FAULT"
-POINTS = ("after-backup", "after-output", "after-dlq", "before-checkpoint")
 
 
 def crash_point(point: str, batch_id: int) -> None:

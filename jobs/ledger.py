@@ -6,12 +6,13 @@ replayed batch adds no second ledger row. The audit reads it beside the tables.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
-from jobs.batch_stats import BatchStats
+from jobs.batch_stats import PartitionStats
 
 LEDGER_SCHEMA = T.StructType(
     [
@@ -35,7 +36,8 @@ LEDGER_SCHEMA = T.StructType(
 
 def ledger_rows(
     spark: SparkSession,
-    stats: BatchStats,
+    batch_id: int,
+    partitions: Sequence[PartitionStats],
     *,
     job_name: str,
     mode: str,
@@ -46,7 +48,7 @@ def ledger_rows(
         (
             job_name,
             mode,
-            stats.batch_id,
+            batch_id,
             p.topic,
             p.partition,
             p.first_offset,
@@ -59,6 +61,6 @@ def ledger_rows(
             started_at,
             ended_at,
         )
-        for p in stats.partitions
+        for p in partitions
     ]
     return spark.createDataFrame(rows, LEDGER_SCHEMA)

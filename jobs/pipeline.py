@@ -105,28 +105,33 @@ class MicroBatchPipeline:
                 self.write_dlq(processed.where(F.col("status") == STATUS_ERROR), app_id, batch_id)
             lap("dlq")
             crash_point("after-dlq", batch_id)
-            stats = BatchStats(batch_id, tuple(partitions), time.monotonic() - began, lap.seconds)
             if self.to.ledger_path and partitions:
-                self.write_ledger(kafka_rows.sparkSession, stats, started_at, app_id)
+                self.write_ledger(kafka_rows.sparkSession, batch_id, partitions, started_at, app_id)
                 lap("ledger")
         finally:
             rows.unpersist()
             if processed is not None:
                 processed.unpersist()
-        return BatchStats(batch_id, stats.partitions, time.monotonic() - began, lap.seconds)
+        return BatchStats(batch_id, tuple(partitions), time.monotonic() - began, lap.seconds)
 
-    def write_ledger(self, spark, stats: BatchStats, started_at: datetime, app_id: str) -> None:
+    def write_ledger(
+        self,
+        spark,
+        batch_id: int,
+        partitions: list[PartitionStats],
+        started_at: datetime,
+        app_id: str,
+    ) -> None:
         rows = ledger_rows(
             spark,
-            stats,
+            batch_id,
+            partitions,
             job_name=self.job_name,
             mode="stream",
             started_at=started_at,
             ended_at=datetime.now(UTC),
         )
-        append_delta(
-            rows, self.to.ledger_path, app_id=app_id, version=stats.batch_id, partition_by=()
-        )
+        append_delta(rows, self.to.ledger_path, app_id=app_id, version=batch_id, partition_by=())
 
     def write_output(self, ok_rows: DataFrame, app_id: str, batch_id: int) -> None:
         names = self.run.output_schema.fieldNames()
