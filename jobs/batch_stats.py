@@ -8,6 +8,12 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True)
 class PartitionStats:
+    """One topic-partition's records of one hour partition in a batch.
+
+    ``filtered_offsets`` names the records the processor dropped: they leave no row anywhere
+    else, and the audit needs them to account for every backed-up record.
+    """
+
     topic: str
     partition: int
     first_offset: int
@@ -16,6 +22,9 @@ class PartitionStats:
     output: int
     filtered: int
     dlq: int
+    date: str = ""
+    hour: str = ""
+    filtered_offsets: tuple[int, ...] = ()
 
     @property
     def end_offset(self) -> int:
@@ -46,16 +55,22 @@ class BatchStats:
     def dlq(self) -> int:
         return sum(p.dlq for p in self.partitions)
 
+    def offset_ranges(self) -> dict[str, list[int]]:
+        """``{"topic/partition": [first, last]}`` over the batch's hour partitions."""
+        ranges: dict[str, list[int]] = {}
+        for p in self.partitions:
+            name = f"{p.topic}/{p.partition}"
+            first, last = ranges.get(name, (p.first_offset, p.last_offset))
+            ranges[name] = [min(first, p.first_offset), max(last, p.last_offset)]
+        return ranges
+
     def log_line(self) -> str:
         """One JSON line: batch id, offsets per partition, rows per table, duration."""
         return json.dumps(
             {
                 "event": "batch",
                 "batch_id": self.batch_id,
-                "offsets": {
-                    f"{p.topic}/{p.partition}": [p.first_offset, p.last_offset]
-                    for p in self.partitions
-                },
+                "offsets": self.offset_ranges(),
                 "rows_in": self.read,
                 "backup": self.read,
                 "output": self.output,

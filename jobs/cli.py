@@ -120,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="throw-away checkpoint and tables in a temporary directory; nothing committed",
     )
+    run.add_argument(
+        "--resume-from-ledger",
+        action="store_true",
+        help="when the checkpoint has no offsets (lost or moved aside), start where the "
+        "ledger says the job stopped, instead of --starting-offsets",
+    )
     run.add_argument("--name", help="job name: the Spark app name and the Delta txnAppId prefix")
     run.add_argument("--master", help="Spark master when not run by spark-submit (local[2])")
     run.add_argument("--config", metavar="FILE", help="settings file (TOML or JSON)")
@@ -165,7 +171,7 @@ _LISTS = {"topics", "kafka_option"}
 
 def _check_file_type(key: str, value: Any) -> None:
     flag = "--" + key.replace("_", "-")
-    if key == "dev":
+    if key in ("dev", "resume_from_ledger"):
         ok, want = isinstance(value, bool), "true or false"
     elif key in _INTS:
         ok, want = isinstance(value, int) and not isinstance(value, bool), "an integer"
@@ -214,6 +220,7 @@ def to_config(s: dict[str, Any]) -> JobConfig:
         "name",
         "master",
         "dev",
+        "resume_from_ledger",
     }
     return JobConfig(
         bootstrap_servers=s.get("bootstrap_servers", ""),

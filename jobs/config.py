@@ -54,6 +54,7 @@ class JobConfig:
     kafka_options: dict[str, str] = field(default_factory=dict)
     stop_at_offsets: dict[str, dict[int, int]] | None = None
     dev: bool = False
+    resume_from_ledger: bool = False
     commit_group: str | None = None
     name: str = "kafka-stream"
     broker_timeout: float = 30.0
@@ -75,6 +76,10 @@ class JobConfig:
             )
         if not re.fullmatch(r"[A-Za-z0-9._-]+", self.name):
             raise ConfigError("--name", f"{self.name!r}: use letters, digits, '.', '_' or '-'")
+        if self.resume_from_ledger and not (self.ledger_path and self.topics):
+            raise ConfigError(
+                "--resume-from-ledger", "needs --ledger-path and --topics (not a pattern)"
+            )
         for key in self.kafka_options:
             if key.startswith("kafka."):
                 raise ConfigError("--kafka-option", f"give {key[6:]!r} without the 'kafka.' prefix")
@@ -131,19 +136,22 @@ def _shown_key(key: str) -> str:
 
 def parse_stop_at_offsets(text: str) -> dict[str, dict[int, int]]:
     """``{"topic": {"0": 100, "1": 250}}``: stop once each partition reached its offset."""
+    return parse_partition_offsets(text, "--stop-at-offsets")
+
+
+def parse_partition_offsets(text: str, setting: str) -> dict[str, dict[int, int]]:
+    """``{"topic": {"0": 100, "1": 250}}``: an offset per topic-partition."""
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ConfigError("--stop-at-offsets", f"not valid JSON ({e.msg} at {e.pos})") from None
+        raise ConfigError(setting, f"not valid JSON ({e.msg} at {e.pos})") from None
     example = 'e.g. {"orders": {"0": 100, "1": 250}}'
     if not isinstance(raw, dict) or not raw:
-        raise ConfigError("--stop-at-offsets", f"expected a non-empty object of topics; {example}")
+        raise ConfigError(setting, f"expected a non-empty object of topics; {example}")
     parsed: dict[str, dict[int, int]] = {}
     for topic, partitions in raw.items():
         if not isinstance(partitions, dict) or not partitions:
-            raise ConfigError(
-                "--stop-at-offsets", f"topic {topic!r}: expected an object; {example}"
-            )
+            raise ConfigError(setting, f"topic {topic!r}: expected an object; {example}")
         parsed[topic] = {}
         for partition, offset in partitions.items():
             if (
@@ -153,7 +161,7 @@ def parse_stop_at_offsets(text: str) -> dict[str, dict[int, int]]:
                 or offset < 0
             ):
                 raise ConfigError(
-                    "--stop-at-offsets",
+                    setting,
                     f"{topic}[{partition}] = {offset!r}: partitions and offsets must be "
                     f"non-negative integers; {example}",
                 )

@@ -1,8 +1,10 @@
 """The ``foreachBatch`` function: one micro-batch from Kafka rows to every table.
 
 Order matters: backup first (a processor bug can never lose raw data), then the processor,
-then output and DLQ. Each Delta append carries ``txnAppId``/``txnVersion=batch_id``, so when
-Spark replays a batch after a crash, tables that already have it skip the write.
+then output and DLQ, then the ledger. In the stream each Delta append carries
+``txnAppId``/``txnVersion=batch_id``, so when Spark replays a batch after a crash, tables that
+already have it skip the write; replays run the same steps with writes keyed by source record
+(``jobs.table_writes``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame
@@ -21,18 +24,22 @@ from jobs.apply import ProcessorRun
 from jobs.batch_stats import BatchStats, PartitionStats
 from jobs.errors import StopRequested
 from jobs.faults import crash_point
-from jobs.ledger import ledger_rows
+from jobs.ledger import LedgerEntry, ledger_rows
 from jobs.schemas import (
     BACKUP_COLUMNS,
     DLQ_COLUMNS,
+    RECORD_KEY,
     SOURCE_COLUMNS,
     STATUS_ERROR,
     STATUS_FILTERED,
     STATUS_OK,
     processed_schema,
 )
-from jobs.sinks import KafkaTopic, append_delta, as_json_records, with_error_headers
+from jobs.sinks import KafkaTopic, as_json_records, with_error_headers
 from jobs.stamp import stamp
+from jobs.table_writes import KeyedWrites, TxnWrites
+
+TableWrites = TxnWrites | KeyedWrites
 
 
 @dataclass(frozen=True)
@@ -46,23 +53,33 @@ class Destinations:
 
 
 class MicroBatchPipeline:
-    """Callable given to ``foreachBatch``; ``app_id`` names this query for Delta's txn."""
+    """Callable given to ``foreachBatch``, and the core of every replay.
+
+    ``writes`` gives the table writes of a batch: ``TxnWrites`` for the stream (idempotent per
+    batch id), ``KeyedWrites`` for replays (idempotent per source record). ``backup`` says
+    whether the batch is archived here (``write``), already comes from the archive
+    (``is-source``) or is not archived by this run (``skip``).
+    """
 
     def __init__(
         self,
         run: ProcessorRun,
         destinations: Destinations,
         *,
-        app_id: Callable[[], str],
+        writes: Callable[[int], TableWrites],
         zone: str = "UTC",
         job_name: str = "kafka-stream",
+        mode: str = "stream",
+        backup: Literal["write", "is-source", "skip"] = "write",
         on_batch: Callable[[BatchStats], None] = lambda stats: None,
     ) -> None:
         self.run = run
         self.to = destinations
-        self.app_id = app_id
+        self.writes = writes
         self.zone = zone
         self.job_name = job_name
+        self.mode = mode
+        self.backup = backup
         self.on_batch = on_batch
         self._lock = threading.Lock()
         self._stop_requested = False
@@ -84,13 +101,12 @@ class MicroBatchPipeline:
     def process(self, kafka_rows: DataFrame, batch_id: int) -> BatchStats:
         began, started_at = time.monotonic(), datetime.now(UTC)
         lap = Laps()
-        app_id = self.app_id()
+        writes = self.writes(batch_id)
         rows = stamp(kafka_rows, batch_id, self.zone).persist(StorageLevel.MEMORY_AND_DISK)
         processed = None
         try:
-            append_delta(
-                rows.select(BACKUP_COLUMNS), self.to.backup_path, app_id=app_id, version=batch_id
-            )
+            if self.backup == "write":
+                writes.backup(rows.select(BACKUP_COLUMNS), self.to.backup_path)
             lap("read_and_backup")
             crash_point("after-backup", batch_id)
             schema = processed_schema(self.run.output_schema)
@@ -98,15 +114,16 @@ class MicroBatchPipeline:
             partitions = count_by_partition(processed)
             lap("process")
             if any(p.output for p in partitions):
-                self.write_output(processed.where(F.col("status") == STATUS_OK), app_id, batch_id)
+                self.write_output(processed.where(F.col("status") == STATUS_OK), writes)
             lap("output")
             crash_point("after-output", batch_id)
             if any(p.dlq for p in partitions):
-                self.write_dlq(processed.where(F.col("status") == STATUS_ERROR), app_id, batch_id)
+                self.write_dlq(processed.where(F.col("status") == STATUS_ERROR), writes)
+            writes.resolve(succeeded(processed), self.to.dlq_path)
             lap("dlq")
             crash_point("after-dlq", batch_id)
             if self.to.ledger_path and partitions:
-                self.write_ledger(kafka_rows.sparkSession, batch_id, partitions, started_at, app_id)
+                self.write_ledger(kafka_rows.sparkSession, batch_id, partitions, started_at, writes)
                 lap("ledger")
         finally:
             rows.unpersist()
@@ -120,20 +137,15 @@ class MicroBatchPipeline:
         batch_id: int,
         partitions: list[PartitionStats],
         started_at: datetime,
-        app_id: str,
+        writes: TableWrites,
     ) -> None:
+        entry = LedgerEntry(self.job_name, self.mode, writes.run_id, self.backup != "skip")
         rows = ledger_rows(
-            spark,
-            batch_id,
-            partitions,
-            job_name=self.job_name,
-            mode="stream",
-            started_at=started_at,
-            ended_at=datetime.now(UTC),
+            spark, batch_id, partitions, entry, started_at=started_at, ended_at=datetime.now(UTC)
         )
-        append_delta(rows, self.to.ledger_path, app_id=app_id, version=batch_id, partition_by=())
+        writes.ledger(rows, self.to.ledger_path)
 
-    def write_output(self, ok_rows: DataFrame, app_id: str, batch_id: int) -> None:
+    def write_output(self, ok_rows: DataFrame, writes: TableWrites) -> None:
         names = self.run.output_schema.fieldNames()
         if self.to.output_path:
             source = [F.col(k).alias(v) for k, v in SOURCE_COLUMNS.items()]
@@ -144,18 +156,31 @@ class MicroBatchPipeline:
                 "date",
                 "hour",
             )
-            append_delta(table, self.to.output_path, app_id=app_id, version=batch_id)
+            writes.output(table, self.to.output_path)
         if self.to.output_topic:
             flat = ok_rows.select("key", *[F.col(f"output.{n}").alias(n) for n in names])
             self.to.output_topic.write(as_json_records(flat, names))
 
-    def write_dlq(self, failed_rows: DataFrame, app_id: str, batch_id: int) -> None:
-        dlq = failed_rows.withColumn("processor", F.lit(self.run.processor_path)).select(
-            DLQ_COLUMNS
-        )
-        append_delta(dlq, self.to.dlq_path, app_id=app_id, version=batch_id)
+    def write_dlq(self, failed_rows: DataFrame, writes: TableWrites) -> None:
+        dlq = failed_rows.select(
+            "*",
+            F.lit(self.run.processor_path).alias("processor"),
+            F.lit(1).alias("attempts"),
+            F.lit(None).cast("timestamp").alias("resolved_at"),
+            F.lit(None).cast("string").alias("resolved_by"),
+        ).select(DLQ_COLUMNS)
+        writes.dlq(dlq, self.to.dlq_path)
         if self.to.dlq_topic:
             self.to.dlq_topic.write(with_error_headers(dlq))
+
+
+def succeeded(processed: DataFrame) -> DataFrame:
+    """Coordinates of the records that produced output or were filtered."""
+    return (
+        processed.where(F.col("status") != STATUS_ERROR)
+        .select(*RECORD_KEY, "date", "hour")
+        .distinct()
+    )
 
 
 class Laps:
@@ -172,14 +197,15 @@ class Laps:
 
 
 def count_by_partition(processed: DataFrame) -> list[PartitionStats]:
-    """Offsets and counts per topic-partition, in one small Spark job over the cached batch."""
+    """Offsets and counts per topic-partition and hour, in one small Spark job over the
+    cached batch."""
 
     def count(condition):
         return F.count(F.when(condition, True))
 
     status = F.col("status")
     rows = (
-        processed.groupBy("topic", "partition")
+        processed.groupBy("topic", "partition", "date", "hour")
         .agg(
             F.min("offset").alias("first_offset"),
             F.max("offset").alias("last_offset"),
@@ -187,8 +213,14 @@ def count_by_partition(processed: DataFrame) -> list[PartitionStats]:
             count(status == STATUS_OK).alias("output"),
             count(status == STATUS_FILTERED).alias("filtered"),
             count(status == STATUS_ERROR).alias("dlq"),
+            F.sort_array(F.collect_list(F.when(status == STATUS_FILTERED, F.col("offset")))).alias(
+                "filtered_offsets"
+            ),
         )
-        .orderBy("topic", "partition")
+        .orderBy("topic", "partition", "date", "hour")
         .collect()
     )
-    return [PartitionStats(**row.asDict()) for row in rows]
+    return [
+        PartitionStats(**{**row.asDict(), "filtered_offsets": tuple(row["filtered_offsets"])})
+        for row in rows
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,13 +16,24 @@ from pyspark.sql.streaming import StreamingQuery
 
 from jobs.apply import ProcessorRun
 from jobs.batch_stats import BatchStats, RunTotals
+from jobs.checkpoint_guard import check_checkpoint
 from jobs.config import JobConfig
-from jobs.errors import ConfigError, InfrastructureError
+from jobs.errors import InfrastructureError
 from jobs.group_commit import GroupCommitter
+from jobs.kafka_offsets import broker_offsets
+from jobs.output_schema import resolve_output_schema
 from jobs.pipeline import Destinations, MicroBatchPipeline
 from jobs.processor import LoadedProcessor
-from jobs.schemas import RESERVED_OUTPUT_NAMES
+from jobs.replay_sources import as_kafka_rows
+from jobs.resume import (
+    backup_ends,
+    checkpoint_has_offsets,
+    ledger_ends,
+    starting_offsets,
+    unrecorded,
+)
 from jobs.sinks import KafkaTopic
+from jobs.table_writes import KeyedWrites, TxnWrites
 
 log = logging.getLogger("jobs.stream")
 
@@ -46,12 +58,14 @@ class StreamingJob:
         self.pipeline = MicroBatchPipeline(
             run,
             self.destinations(),
-            app_id=self.app_id,
+            writes=lambda batch_id: TxnWrites(self.app_id(), batch_id),
             zone=self.config.timezone,
             job_name=self.config.name,
             on_batch=self.after_batch,
         )
-        query = self.start(self.pipeline)
+        check_checkpoint(self.spark, self.config)
+        starting = self.resume_point(run) if self.config.resume_from_ledger else None
+        query = self.start(self.pipeline, starting or self.config.starting_offsets)
         self._app_id = f"{self.config.name}-{query.id}"
         self._query_id.set()
         try:
@@ -61,8 +75,46 @@ class StreamingJob:
                 self._committer.close()
         return self.totals
 
-    def start(self, pipeline: MicroBatchPipeline) -> StreamingQuery:
-        writer = self.source().writeStream.foreachBatch(pipeline)
+    def resume_point(self, run: ProcessorRun) -> str | None:
+        """``--resume-from-ledger``: None when the checkpoint has offsets (Spark resumes from
+        it); else finish a batch cut short, and start where the ledger and backup end."""
+        c = self.config
+        if checkpoint_has_offsets(self.spark, c.checkpoint):
+            log.info("--resume-from-ledger: the checkpoint has offsets; Spark resumes from it")
+            return None
+        ends = ledger_ends(self.spark, c.ledger_path, c.name, c.topics)
+        cut_short = unrecorded(self.spark, c.backup_path, c.topics, ends)
+        if cut_short is not None and not cut_short.isEmpty():
+            stats = self.finish_cut_short(run, cut_short)
+            log.info("--resume-from-ledger: finished %d backed-up records", stats.read)
+            for tp, end in backup_ends(cut_short).items():
+                ends[tp] = max(ends.get(tp, 0), end)
+        with broker_offsets(c.bootstrap_servers, c.kafka_options, c.broker_timeout) as broker:
+            partitions = broker.partitions(list(c.topics))
+            earliest = broker.earliest(partitions)
+        unknown_from = "latest" if c.starting_offsets == "latest" else "earliest"
+        spec = starting_offsets(partitions, ends, earliest, unknown_from=unknown_from)
+        log.info("--resume-from-ledger: no checkpoint offsets; starting at %s", spec)
+        return spec
+
+    def finish_cut_short(self, run: ProcessorRun, rows: DataFrame) -> BatchStats:
+        c = self.config
+        run_id = f"{c.name}-resume-{uuid.uuid4().hex[:8]}"
+        recovery = MicroBatchPipeline(
+            run,
+            self.destinations(),
+            writes=lambda _: KeyedWrites(run_id, retry_failures=False),
+            zone=c.timezone,
+            job_name=c.name,
+            mode="resume",
+            backup="is-source",
+        )
+        stats = recovery.process(as_kafka_rows(rows), 0)
+        self.totals.add(stats)
+        return stats
+
+    def start(self, pipeline: MicroBatchPipeline, starting_offsets: str) -> StreamingQuery:
+        writer = self.source(starting_offsets).writeStream.foreachBatch(pipeline)
         writer = writer.option("checkpointLocation", self.config.checkpoint)
         trigger = self.config.trigger
         if trigger.kind == "available-now":
@@ -73,7 +125,7 @@ class StreamingJob:
             writer = writer.trigger(processingTime=f"{trigger.seconds:g} seconds")
         return writer.queryName(self.config.name).start()
 
-    def source(self) -> DataFrame:
+    def source(self, starting_offsets: str) -> DataFrame:
         c = self.config
         reader = self.spark.readStream.format("kafka")
         reader = reader.option("kafka.bootstrap.servers", c.bootstrap_servers)
@@ -81,7 +133,7 @@ class StreamingJob:
             reader = reader.option("subscribe", ",".join(c.topics))
         else:
             reader = reader.option("subscribePattern", c.topic_pattern)
-        reader = reader.option("startingOffsets", c.starting_offsets)
+        reader = reader.option("startingOffsets", starting_offsets)
         reader = reader.option("includeHeaders", "true")
         if c.max_offsets_per_trigger:
             reader = reader.option("maxOffsetsPerTrigger", c.max_offsets_per_trigger)
@@ -130,21 +182,10 @@ class StreamingJob:
         return self._app_id
 
     def output_schema(self) -> T.StructType:
-        declared = self.loaded.output_schema
-        try:
-            schema = (
-                declared
-                if isinstance(declared, T.StructType)
-                else self.spark.createDataFrame([], str(declared)).schema
-            )
-        except Exception as e:
-            raise ConfigError(
-                "--processor", f"output_schema {declared!r} is not a valid DDL schema: {e}"
-            ) from None
-        clash = RESERVED_OUTPUT_NAMES & set(schema.fieldNames())
-        if clash and (self.config.output_path or not self.config.output_topic):
-            raise ConfigError("--processor", f"output fields {sorted(clash)} are reserved")
-        return schema
+        c = self.config
+        return resolve_output_schema(
+            self.spark, self.loaded, check_reserved=bool(c.output_path or not c.output_topic)
+        )
 
     def destinations(self) -> Destinations:
         c = self.config

@@ -53,7 +53,12 @@ DLQ_COLUMNS = [
     "failed_at",
     "batch_id",
     *PARTITIONS.fieldNames(),
+    "attempts",
+    "resolved_at",
+    "resolved_by",
 ]
+RECORD_KEY = ("topic", "partition", "offset")
+OUTPUT_KEY = ("source_topic", "source_partition", "source_offset", "source_index")
 SOURCE_COLUMNS = {
     "topic": "source_topic",
     "partition": "source_partition",

@@ -123,3 +123,21 @@ def test_help_reads_like_documentation(capsys):
 
 
 logging.getLogger("jobs").setLevel(logging.INFO)
+
+
+def test_a_checkpoint_of_another_job_name_or_topic_set_is_refused(
+    kafka_utils, topic, tmp_path, caplog
+):
+    first, second = topic(), topic()
+    kafka_utils.send_messages(first, [(b"k", b"ok")])
+    args = JobPaths(tmp_path).args(kafka_utils.broker, first, "stream_processors:by_value")
+    args = [*args, "--trigger", "available-now"]
+    assert run_in_process(args) == 0
+
+    with caplog.at_level(logging.ERROR, logger="jobs"):
+        assert run_in_process(replaced(args, "--name", "another")) == 2
+        assert run_in_process(replaced(args, "--topics", f"{first},{second}")) == 2
+    assert "belongs to job 'test', not 'another' (--name)" in caplog.text
+    assert f"holds the offsets of topics ['{first}'], but this job reads" in caplog.text
+    assert "Traceback" not in caplog.text
+    assert run_in_process(args) == 0

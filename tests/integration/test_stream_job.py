@@ -162,9 +162,10 @@ def test_a_batch_killed_after_a_commit_is_replayed_without_duplicates(
 
 
 def assert_ledger_accounts_for(spark, paths: JobPaths, produced: dict) -> None:
-    """One ledger row per batch and partition; together they cover every offset once."""
+    """One ledger row per batch, partition and hour; together they cover every offset once
+    (the sample's timestamps grow with the offset, so hours do not interleave)."""
     ledger = table(spark, paths.ledger).collect()
-    keys = [(r["batch_id"], r["partition"]) for r in ledger]
+    keys = [(r["batch_id"], r["partition"], r["date"], r["hour"]) for r in ledger]
     assert len(keys) == len(set(keys)), "a batch was recorded twice"
     covered = [
         (r["partition"], o) for r in ledger for o in range(r["first_offset"], r["last_offset"] + 1)

@@ -1,0 +1,98 @@
+"""Refuse a checkpoint that belongs to another job, instead of silently mixing two.
+
+Spark resumes from whatever checkpoint it is given. A checkpoint of another job name would
+change the Delta ``txnAppId`` prefix (a replayed batch would then be written twice), and one
+of another topic set would resume some partitions and start others from scratch. So the job
+keeps a small marker beside Spark's files, and compares the marker and Spark's last offsets
+with its settings before it starts.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pyspark.sql import SparkSession
+
+from jobs.config import JobConfig
+from jobs.errors import ConfigError
+
+MARKER = "kafka-stream-job.json"
+
+
+class HadoopFiles:
+    """Small text files on any Hadoop filesystem (local, s3a, abfss, hdfs …)."""
+
+    def __init__(self, spark: SparkSession, root: str) -> None:
+        self._jvm = spark.sparkContext._jvm
+        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+        self.root = root.rstrip("/")
+
+    def _path(self, name: str):
+        return self._jvm.org.apache.hadoop.fs.Path(f"{self.root}/{name}")
+
+    def _fs(self, path):
+        return path.getFileSystem(self._conf)
+
+    def exists(self, name: str) -> bool:
+        path = self._path(name)
+        return bool(self._fs(path).exists(path))
+
+    def names(self, folder: str) -> list[str]:
+        path = self._path(folder)
+        if not self._fs(path).exists(path):
+            return []
+        return [status.getPath().getName() for status in self._fs(path).listStatus(path)]
+
+    def read(self, name: str) -> str:
+        path = self._path(name)
+        stream = self._fs(path).open(path)
+        try:
+            data = self._jvm.org.apache.commons.io.IOUtils.toByteArray(stream)
+        finally:
+            stream.close()
+        return bytes(data).decode("utf-8")
+
+    def write(self, name: str, text: str) -> None:
+        path = self._path(name)
+        stream = self._fs(path).create(path, True)
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+
+
+def check_checkpoint(spark: SparkSession, config: JobConfig) -> None:
+    """Fail (exit 2, naming --checkpoint) when the checkpoint is another job's; mark a new one."""
+    files = HadoopFiles(spark, config.checkpoint)
+    if files.exists(MARKER):
+        _check_marker(json.loads(files.read(MARKER)), config)
+    topics = last_offsets_topics(files)
+    if topics is not None and config.topics and topics != set(config.topics):
+        raise ConfigError(
+            "--checkpoint",
+            f"{config.checkpoint} holds the offsets of topics {sorted(topics)}, but this job "
+            f"reads {sorted(config.topics)}. Give a new --checkpoint for a new topic set (with "
+            "--resume-from-ledger to start where the ledger says), or the topics it was made for",
+        )
+    if not files.exists(MARKER):
+        files.write(MARKER, json.dumps({"name": config.name, "topics": sorted(config.topics)}))
+
+
+def _check_marker(marker: dict, config: JobConfig) -> None:
+    if marker.get("name") != config.name:
+        raise ConfigError(
+            "--checkpoint",
+            f"{config.checkpoint} belongs to job {marker.get('name')!r}, not {config.name!r} "
+            "(--name): resuming it under another name would write a replayed batch twice. "
+            "Use that --name, or a new --checkpoint",
+        )
+
+
+def last_offsets_topics(files: HadoopFiles) -> set[str] | None:
+    """Topics in Spark's newest offset-log entry; None when the log is empty."""
+    batches = [int(n) for n in files.names("offsets") if n.isdecimal()]
+    if not batches:
+        return None
+    lines = files.read(f"offsets/{max(batches)}").splitlines()
+    sources = [json.loads(line) for line in lines[2:] if line.startswith("{")]
+    return {topic for source in sources for topic in source}
