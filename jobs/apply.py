@@ -1,12 +1,14 @@
 """Step 3 of a micro-batch, run in the executors: the processor over Arrow record batches.
 
-Every record gets its own ``try``: an exception, a bad size, a tombstone or an output that
-does not fit the schema becomes an *error* row, never a failed task.
+Every record gets its own ``try``: an exception, a bad size, a tombstone, a timestamp beyond
+what Python's datetime holds or an output that does not fit the schema becomes an *error* row,
+never a failed task. The processor sees the record timestamp in UTC.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,15 +20,18 @@ from pyspark.sql.pandas.types import to_arrow_schema
 from jobs.failures import (
     NullValue,
     RecordTooLarge,
+    TimestampOutOfRange,
     error_message,
     error_stack,
     error_type,
 )
 from jobs.output_rows import output_rows
 from jobs.processor import Record, load_processor
+from jobs.record_timer import time_limit
 from jobs.schemas import PASSED_THROUGH, STATUS_ERROR, STATUS_FILTERED, STATUS_OK, processed_schema
 
 _RECORD_COLUMNS = ["key", "value", "topic", "partition", "offset", "timestamp", "headers"]
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -36,34 +41,59 @@ class ProcessorRun:
     processor_path: str
     output_schema: T.StructType
     max_record_bytes: int
+    record_timeout: float | None = None
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         loaded = load_processor(self.processor_path)
         arrow_schema = to_arrow_schema(processed_schema(self.output_schema), timezone="UTC")
-        with loaded.opened() as call:
+        with loaded.opened() as call, time_limit(self.record_timeout) as limited:
+            timed = functools.partial(_call_limited, limited, call)
             for batch in batches:
-                yield self.process_batch(batch, call, arrow_schema)
+                yield self.process_batch(batch, timed, arrow_schema)
 
     def process_batch(
         self, batch: pa.RecordBatch, call: Callable[[Record], Any], arrow_schema: pa.Schema
     ) -> pa.RecordBatch:
         result = _Outcomes()
-        for index, row in enumerate(batch.select(_RECORD_COLUMNS).to_pylist()):
-            result.add(index, self.outcome(_record(row), call))
+        for index, row in enumerate(_source_rows(batch)):
+            result.add(index, self.outcome(row, call))
         return result.to_arrow(batch, arrow_schema)
 
-    def outcome(self, record: Record, call: Callable[[Record], Any]) -> list[dict] | BaseException:
+    def outcome(
+        self, row: dict[str, Any], call: Callable[[Record], Any]
+    ) -> list[dict] | BaseException:
+        """The record's output rows, or why it failed: any exception but ``KeyboardInterrupt``
+        (the worker interrupted, not a bad record), ``CancelledError`` and ``SystemExit``
+        included."""
         try:
-            if record.value is None:
-                raise NullValue("the value is null (a tombstone)")
-            size = len(record.key or b"") + len(record.value)
-            if size > self.max_record_bytes:
-                raise RecordTooLarge(
-                    f"key+value is {size} bytes, over --max-record-bytes {self.max_record_bytes}"
-                )
-            return output_rows(call(record), self.output_schema)
-        except (Exception, SystemExit) as e:
+            self.check_size(row["key"], row["value"])
+            return output_rows(call(_record(row)), self.output_schema)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:
             return e
+
+    def check_size(self, key: bytes | None, value: bytes | None) -> None:
+        if value is None:
+            raise NullValue("the value is null (a tombstone)")
+        size = len(key or b"") + len(value)
+        if size > self.max_record_bytes:
+            raise RecordTooLarge(
+                f"key+value is {size} bytes, over --max-record-bytes {self.max_record_bytes}"
+            )
+
+
+def _call_limited(limited, call: Callable[[Record], Any], record: Record) -> Any:
+    return limited(lambda: call(record))
+
+
+def _source_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
+    """The record columns as Python values, the timestamp as microseconds since the epoch:
+    a Kafka timestamp may lie outside the years 1 to 9999 of Python's datetime."""
+    columns = batch.select(_RECORD_COLUMNS)
+    i = columns.schema.get_field_index("timestamp")
+    micros = columns.column(i).cast(pa.int64())
+    return columns.set_column(i, "timestamp", micros).to_pylist()
 
 
 def _record(row: dict[str, Any]) -> Record:
@@ -74,9 +104,19 @@ def _record(row: dict[str, Any]) -> Record:
         row["topic"],
         row["partition"],
         row["offset"],
-        row["timestamp"],
+        _timestamp(row["timestamp"]),
         headers,
     )
+
+
+def _timestamp(micros: int) -> dt.datetime:
+    try:
+        return _EPOCH + dt.timedelta(microseconds=micros)
+    except OverflowError:
+        raise TimestampOutOfRange(
+            f"the Kafka timestamp, {micros // 1000} ms since the epoch, lies outside the years "
+            "1 to 9999 that a Python datetime holds"
+        ) from None
 
 
 @dataclass

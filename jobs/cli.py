@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="records whose key+value is larger go to the DLQ as RecordTooLarge (default 1 MiB)",
     )
+    work.add_argument(
+        "--record-timeout",
+        metavar="DURATION",
+        help="a record the processor spends longer on goes to the DLQ as Timeout "
+        "(default 60s; 0: no limit)",
+    )
     work.add_argument("--timezone", metavar="ZONE", help="zone of the date/hour partitions (UTC)")
     sinks = p.add_argument_group("tables and topics")
     sinks.add_argument("--checkpoint", metavar="PATH", help="Spark checkpoint: the offsets")
@@ -180,7 +186,7 @@ def _check_file_type(key: str, value: Any) -> None:
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         )
         want = "a string or a list of strings"
-    elif key == "broker_timeout":
+    elif key in ("broker_timeout", "record_timeout"):
         ok, want = isinstance(value, str | int | float), "a duration such as 30s"
     elif key == "stop_at_offsets":
         ok, want = isinstance(value, str | dict), "an object or a JSON string"
@@ -233,6 +239,7 @@ def to_config(s: dict[str, Any]) -> JobConfig:
         kafka_options=parse_kafka_options(list(options)),
         stop_at_offsets=_stop_at(s.get("stop_at_offsets")),
         broker_timeout=parse_duration(str(s.get("broker_timeout", "30s")), "--broker-timeout"),
+        record_timeout=parse_duration(str(s.get("record_timeout", "60s")), "--record-timeout"),
         **{k: v for k, v in s.items() if k in optional},
     )
 

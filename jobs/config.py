@@ -50,6 +50,7 @@ class JobConfig:
     starting_offsets: str = "earliest"
     max_offsets_per_trigger: int | None = None
     max_record_bytes: int = 1_048_576
+    record_timeout: float = 60.0
     timezone: str = "UTC"
     kafka_options: dict[str, str] = field(default_factory=dict)
     stop_at_offsets: dict[str, dict[int, int]] | None = None
@@ -213,5 +214,11 @@ def _check_numbers(config: JobConfig) -> None:
             raise ConfigError(flag, f"must be a number; got {value!r}")
         if value is not None and value <= 0:
             raise ConfigError(flag, f"must be a positive number; got {value}")
+    if isinstance(config.record_timeout, bool) or not isinstance(
+        config.record_timeout, int | float
+    ):
+        raise ConfigError("--record-timeout", f"must be a duration; got {config.record_timeout!r}")
+    if config.record_timeout < 0:
+        raise ConfigError("--record-timeout", "must not be negative (0 means no limit)")
     if config.trigger.seconds < 0:
         raise ConfigError("--trigger", "the interval must not be negative")

@@ -30,12 +30,24 @@ class RecordTooLarge(RecordError):
     """Key plus value is over ``--max-record-bytes``."""
 
 
+class TimestampOutOfRange(RecordError):
+    """The Kafka timestamp lies outside the years 1 to 9999 that a Python datetime holds."""
+
+
 class UndecodableValue(RecordError):
     """The value is not valid UTF-8."""
 
 
 class InvalidJson(RecordError):
     """The value is UTF-8 but not JSON."""
+
+
+class NestingTooDeep(RecordError):
+    """The value nests arrays or objects deeper than the JSON parser can follow."""
+
+
+class NumberOutOfRange(RecordError):
+    """A number is too large for its field, or has too many digits to parse."""
 
 
 class NotAnObject(RecordError):
@@ -55,10 +67,10 @@ class OutputSchemaMismatch(RecordError):
 
 
 def error_type(error: BaseException) -> str:
-    """``RecordError`` subclasses name themselves; anything else is its exception class name."""
-    if isinstance(error, RecordError):
-        return error.error_type
-    return type(error).__name__
+    """``RecordError`` subclasses name themselves (a non-empty string); anything else is its
+    exception class name."""
+    named = getattr(error, "error_type", None) if isinstance(error, RecordError) else None
+    return _utf8(named) if isinstance(named, str) and named else type(error).__name__
 
 
 def error_message(error: BaseException) -> str:

@@ -33,10 +33,12 @@ _PYTHON_TYPES: dict[type, tuple[type, ...]] = {
     T.DateType: (dt.date,),
     T.DecimalType: (decimal.Decimal, int),
 }
+_TIME_TYPES = (T.TimestampType, T.TimestampNTZType, T.DateType)
 
 
 def output_rows(result: Any, schema: T.StructType) -> list[dict[str, Any]]:
-    """The rows a processor returned (dict, list of dicts or None), each checked."""
+    """The rows a processor returned (dict, list of dicts or None), each checked and copied:
+    they become Arrow only at the end of the batch, after the processor may have reused them."""
     if result is None:
         return []
     rows = [result] if isinstance(result, dict) else result
@@ -46,7 +48,7 @@ def output_rows(result: Any, schema: T.StructType) -> list[dict[str, Any]]:
         )
     for row in rows:
         check_row(row, schema)
-    return list(rows)
+    return [dict(row) for row in rows]
 
 
 def check_row(row: Any, schema: T.StructType) -> None:
@@ -86,18 +88,25 @@ def check_value(name: str, value: Any, data_type: T.DataType, nullable: bool = T
 
 def _needs_arrow_check(value: Any, kind: type) -> bool:
     """Values of the right Python type that Arrow may still refuse: decimals over precision or
-    scale, ints beyond what a float represents exactly, strings with lone surrogates."""
+    scale, ints beyond what a float represents exactly, strings with lone surrogates, and
+    date/time subclasses or time zones (pandas' ``NaT``, a ``tzinfo`` that raises)."""
     return (
         kind is T.DecimalType
         or (kind in (T.DoubleType, T.FloatType) and isinstance(value, int))
         or (kind is T.StringType and not value.isascii())
+        or (kind in _TIME_TYPES and not _plain_time(value))
     )
+
+
+def _plain_time(value: dt.date) -> bool:
+    zone = getattr(value, "tzinfo", None)
+    return type(value) in (dt.date, dt.datetime) and (zone is None or zone is dt.UTC)
 
 
 def _check_arrow(name: str, value: Any, data_type: T.DataType) -> None:
     try:
         pa.array([value], type=to_arrow_type(data_type, timezone="UTC"))
-    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+    except Exception:
         raise _mismatch(name, value, data_type) from None
 
 

@@ -54,7 +54,10 @@ class StreamingJob:
         )
 
     def run(self) -> RunTotals:
-        run = ProcessorRun(self.loaded.path, self.output_schema(), self.config.max_record_bytes)
+        c = self.config
+        run = ProcessorRun(
+            self.loaded.path, self.output_schema(), c.max_record_bytes, c.record_timeout or None
+        )
         self.pipeline = MicroBatchPipeline(
             run,
             self.destinations(),

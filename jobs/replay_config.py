@@ -67,6 +67,7 @@ class ReplayConfig:
     error_types: tuple[str, ...] = ()
     chunk_records: int = 1_000_000
     max_record_bytes: int = 1_048_576
+    record_timeout: float = 60.0
     timezone: str = "UTC"
     name: str = "kafka-stream"
     master: str = "local[2]"
@@ -131,6 +132,7 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="records per Spark job (progress is shown per chunk)",
     )
     p.add_argument("--max-record-bytes", type=int, default=1_048_576, metavar="N")
+    p.add_argument("--record-timeout", default="60s", metavar="DURATION", help="0: no limit")
     p.add_argument("--timezone", default="UTC", help="zone of the date/hour partitions")
     p.add_argument("--name", default="kafka-stream", help="job name in the ledger")
     p.add_argument("--master", default="local[2]")
@@ -157,6 +159,7 @@ def parse_replay_config(argv: list[str] | None = None) -> ReplayConfig:
         topics=tuple(t.strip() for t in (a.topics or "").split(",") if t.strip()),
         chunk_records=a.chunk_records,
         max_record_bytes=a.max_record_bytes,
+        record_timeout=parse_duration(a.record_timeout, "--record-timeout"),
         timezone=a.timezone,
         name=a.name,
         master=a.master,

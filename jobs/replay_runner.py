@@ -100,7 +100,9 @@ class ReplayRunner:
         c = self.config
         run_id = self.run_id
         pipeline = MicroBatchPipeline(
-            ProcessorRun(self.loaded.path, self.output_schema(), c.max_record_bytes),
+            ProcessorRun(
+                self.loaded.path, self.output_schema(), c.max_record_bytes, c.record_timeout or None
+            ),
             self.destinations(),
             writes=lambda _: KeyedWrites(run_id),
             zone=c.timezone,

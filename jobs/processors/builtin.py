@@ -6,7 +6,15 @@ import json
 import math
 from typing import Any, ClassVar
 
-from jobs.failures import InvalidJson, MissingField, NotAnObject, UndecodableValue, WrongFieldType
+from jobs.failures import (
+    InvalidJson,
+    MissingField,
+    NestingTooDeep,
+    NotAnObject,
+    NumberOutOfRange,
+    UndecodableValue,
+    WrongFieldType,
+)
 from jobs.processor import Record, processor
 
 
@@ -34,10 +42,7 @@ class JsonProcessor:
             text = record.text()
         except UnicodeDecodeError as e:
             raise UndecodableValue(f"value is not UTF-8: {e.reason} at byte {e.start}") from None
-        try:
-            parsed = json.loads(text, parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as e:
-            raise InvalidJson(f"value is not JSON: {str(e)[:200]}") from None
+        parsed = _parse_json(text)
         if not isinstance(parsed, dict):
             raise NotAnObject(f"value is a JSON {type(parsed).__name__}, not an object")
         self.validate(parsed)
@@ -51,6 +56,10 @@ class JsonProcessor:
             if not _has_type(value, expected):
                 raise WrongFieldType(
                     f"field {name!r} is {type(value).__name__}, expected {_type_name(expected)}"
+                )
+            if isinstance(value, str) and not _is_unicode(value):
+                raise UndecodableValue(
+                    f"field {name!r} holds an escaped lone surrogate: not valid Unicode text"
                 )
 
     def transform(self, obj: dict[str, Any]) -> dict[str, Any] | list[dict[str, Any]] | None:
@@ -70,18 +79,42 @@ class JsonEvents(JsonProcessor):
 
     def transform(self, obj: dict[str, Any]) -> dict[str, Any]:
         if not -(2**63) <= obj["user_id"] < 2**63:
-            raise WrongFieldType(f"field 'user_id' = {obj['user_id']} does not fit a BIGINT")
-        amount = float(obj["amount"])
+            raise NumberOutOfRange(f"field 'user_id' = {obj['user_id']} does not fit a BIGINT")
+        try:
+            amount = float(obj["amount"])
+        except OverflowError:
+            amount = math.inf
         if not math.isfinite(amount):
-            raise WrongFieldType("field 'amount' is not a finite number")
+            raise NumberOutOfRange("field 'amount' does not fit a DOUBLE (not a finite number)")
         return {**{k: obj[k] for k in ("event_id", "user_id", "kind")}, "amount": amount}
 
 
 json_events = JsonEvents
 
 
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise NestingTooDeep("value nests arrays or objects too deeply to parse") from None
+    except json.JSONDecodeError as e:
+        raise InvalidJson(f"value is not JSON: {str(e)[:200]}") from None
+    except ValueError as e:  # Python refuses to turn very long digit strings into ints
+        raise NumberOutOfRange(f"value holds a number too long to parse: {str(e)[:200]}") from None
+
+
 def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not valid JSON")
+    raise InvalidJson(f"value is not JSON: {name} is not a JSON number")
+
+
+def _is_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _has_type(value: Any, expected: type | tuple[type, ...]) -> bool:

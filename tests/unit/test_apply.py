@@ -40,13 +40,22 @@ STAMPED = pa.schema(
 START = datetime(2026, 11, 22, 9, 58, tzinfo=UTC)
 
 PROCESSORS = """
+import asyncio
 import sys
+import time
 from jobs.processor import processor
 
 
 class Unprintable(Exception):
     def __str__(self):
         raise RuntimeError("no message for you")
+
+
+class Halt(BaseException):
+    pass
+
+
+REUSED = {}
 
 
 @processor("text STRING, n INT")
@@ -62,6 +71,11 @@ def by_value(record):
         return [{"text": "fan", "n": i} for i in range(int(command[7:]))]
     if command == "value-error":
         raise ValueError("not a good value")
+    if command == "hang":
+        try:
+            time.sleep(60)
+        except Exception:
+            return {"text": "swallowed", "n": 0}
     if command == "key-error":
         return {"text": {}["absent"], "n": 0}
     if command == "zero":
@@ -70,6 +84,19 @@ def by_value(record):
         raise Unprintable()
     if command == "exit":
         sys.exit(3)
+    if command == "cancelled":
+        raise asyncio.CancelledError("cancelled inside the processor")
+    if command == "generator-exit":
+        raise GeneratorExit("raised by hand")
+    if command == "halt":
+        raise Halt("a BaseException of the processor's own")
+    if command == "interrupt":
+        raise KeyboardInterrupt
+    if command == "reuse":
+        REUSED.update(text="reused", n=record.offset)
+        return REUSED
+    if command == "when":
+        return {"text": record.timestamp.isoformat(), "n": 0}
     if command == "int":
         return 42
     if command == "missing-field":
@@ -135,9 +162,18 @@ def stamped(values, *, keys=None, topic="orders", batch_id=7, headers=None) -> p
     return pa.RecordBatch.from_pydict(columns, schema=STAMPED)
 
 
-def run(module: str, values, *, attribute="by_value", max_record_bytes=1024, **kwargs):
+def run(
+    module: str,
+    values,
+    *,
+    attribute="by_value",
+    max_record_bytes=1024,
+    record_timeout=None,
+    **kwargs,
+):
     batch = stamped([v.encode() if isinstance(v, str) else v for v in values], **kwargs)
-    results = list(ProcessorRun(f"{module}:{attribute}", OUTPUT, max_record_bytes)(iter([batch])))
+    processor = ProcessorRun(f"{module}:{attribute}", OUTPUT, max_record_bytes, record_timeout)
+    results = list(processor(iter([batch])))
     assert len(results) == 1
     assert results[0].schema == PROCESSED
     return results[0].to_pylist()
@@ -196,6 +232,9 @@ def test_fan_out_counts_output_index(module):
         ("zero", "ZeroDivisionError", "division"),
         ("unprintable", "Unprintable", "could not be printed"),
         ("exit", "SystemExit", "3"),
+        ("cancelled", "CancelledError", "cancelled inside"),
+        ("generator-exit", "GeneratorExit", "by hand"),
+        ("halt", "Halt", "of the processor's own"),
         ("int", "OutputSchemaMismatch", "returned int"),
         ("missing-field", "OutputSchemaMismatch", "missing ['n']"),
         ("wrong-type", "OutputSchemaMismatch", "'n'"),
@@ -240,6 +279,49 @@ def test_record_too_large_counts_key_and_value(module):
     assert "9 bytes" in rows[101]["error_message"]
     assert rows[101]["value"] == b"ok"
     assert rows[102]["status"] == "ok"  # no key
+
+
+def test_keyboard_interrupt_is_not_a_record_error_but_stops_the_task(module):
+    with pytest.raises(KeyboardInterrupt):
+        run(module, ["ok", "interrupt", "ok"])
+
+
+def test_a_processor_reusing_its_output_dict_gets_one_row_per_record(module):
+    rows = run(module, ["reuse", "reuse", "reuse"])
+    assert [r["output"] for r in rows] == [{"text": "reused", "n": n} for n in (100, 101, 102)]
+
+
+def test_timestamps_from_year_1_to_9999_reach_the_processor_in_utc(module):
+    micros = [-62135596800000000, 0, -1, 253402300799999999]
+    rows = run_with_timestamps(module, micros)
+    assert [r["output"]["text"] for r in rows] == [
+        "0001-01-01T00:00:00+00:00",
+        "1970-01-01T00:00:00+00:00",
+        "1969-12-31T23:59:59.999999+00:00",
+        "9999-12-31T23:59:59.999999+00:00",
+    ]
+
+
+def test_a_timestamp_beyond_year_9999_is_an_error_row_not_a_failed_task(module):
+    rows = run_with_timestamps(module, [0, 253402300800000000, -62135596800000001, 1000])
+    assert [r["status"] for r in rows] == ["ok", "error", "error", "ok"]
+    assert {r["error_type"] for r in rows[1:3]} == {"TimestampOutOfRange"}
+    assert "253402300800000 ms" in rows[1]["error_message"]
+    assert rows[1]["timestamp"] == 253402300800000000
+    assert rows[1]["value"] == b"when"
+
+
+def run_with_timestamps(module: str, micros: list[int]) -> list[dict]:
+    """Run over records with these timestamps; the result's timestamps come back as micros."""
+    batch = stamped([b"when"] * len(micros))
+    i = batch.schema.get_field_index("timestamp")
+    times = pa.array(micros, pa.int64()).cast(batch.schema.field(i).type)
+    (result,) = ProcessorRun(f"{module}:by_value", OUTPUT, 1024)(
+        iter([batch.set_column(i, batch.schema.field(i), times)])
+    )
+    assert result.schema == PROCESSED
+    i = result.schema.get_field_index("timestamp")
+    return result.set_column(i, "timestamp", result.column(i).cast(pa.int64())).to_pylist()
 
 
 def test_record_too_large_wins_over_a_processor_that_would_fail(module):
@@ -373,3 +455,12 @@ def test_a_broken_processor_path_fails_the_task_with_a_config_error():
 def test_processor_run_is_picklable(module):
     run_ = ProcessorRun(f"{module}:by_value", OUTPUT, 10)
     assert pickle.loads(pickle.dumps(run_)) == run_
+
+
+def test_a_record_past_the_time_limit_is_a_timeout_row_that_except_exception_cannot_swallow(
+    module,
+):
+    rows = sorted(run(module, ["ok", "hang", "ok"], record_timeout=0.3), key=lambda r: r["offset"])
+    assert [r["status"] for r in rows] == ["ok", "error", "ok"]
+    assert rows[1]["error_type"] == "Timeout"
+    assert "--record-timeout" in rows[1]["error_message"]

@@ -11,7 +11,9 @@ from pyspark.sql import types as T
 from jobs.failures import (
     InvalidJson,
     MissingField,
+    NestingTooDeep,
     NotAnObject,
+    NumberOutOfRange,
     UndecodableValue,
     WrongFieldType,
     error_type,
@@ -104,7 +106,8 @@ def test_undecodable_value(value):
         b'{"amount": -Infinity, "event_id": "e", "user_id": 1, "kind": "k"}',
         b"NaN",
         b"{} trailing",
-        b'{"user_id": ' + b"9" * 5000 + b"}",
+        b"\xef\xbb\xbf{}",
+        b'{"kind": "tab\tinside"}',
     ],
     ids=lambda v: v[:40].decode(errors="replace"),
 )
@@ -113,13 +116,20 @@ def test_invalid_json(value):
 
 
 @pytest.mark.parametrize("opener", [b"[", b'{"a":'])
-def test_deeply_nested_json_is_invalid_json_not_a_crash(opener):
-    message = fails(opener * 100_000, InvalidJson)
+def test_deeply_nested_json_is_nesting_too_deep_not_a_crash(opener):
+    message = fails(opener * 100_000, NestingTooDeep)
     assert len(message) < 300
 
 
-def test_deeply_nested_but_closed_json_is_invalid_json():
-    fails(b"[" * 100_000 + b"]" * 100_000, InvalidJson)
+def test_deeply_nested_but_closed_json_is_nesting_too_deep():
+    fails(b"[" * 100_000 + b"]" * 100_000, NestingTooDeep)
+
+
+def test_nesting_within_the_limit_is_parsed():
+    nested = b"[" * 200 + b"]" * 200
+    assert "'kind' is list" in fails(
+        event(kind=...)[:-1] + b', "kind": ' + nested + b"}", WrongFieldType
+    )
 
 
 @pytest.mark.parametrize(
@@ -152,8 +162,6 @@ def test_missing_field_null(field):
         ({"user_id": "42"}, "'user_id' is str"),
         ({"user_id": True}, "'user_id' is bool"),
         ({"user_id": 4.0}, "'user_id' is float"),
-        ({"user_id": 2**70}, "BIGINT"),
-        ({"user_id": -(2**63) - 1}, "BIGINT"),
         ({"amount": "12.50"}, "'amount' is str"),
         ({"amount": False}, "'amount' is bool"),
         ({"amount": [1]}, "'amount' is list"),
@@ -165,9 +173,36 @@ def test_wrong_field_type(changes, in_message):
     assert in_message in fails(event(**changes), WrongFieldType)
 
 
-def test_amount_overflowing_to_infinity_is_wrong_field_type():
-    value = b'{"event_id": "e", "user_id": 1, "amount": 1e999, "kind": "k"}'
-    assert "finite" in fails(value, WrongFieldType)
+@pytest.mark.parametrize(
+    ("value", "in_message"),
+    [
+        (event(user_id=2**70), "BIGINT"),
+        (event(user_id=-(2**63) - 1), "BIGINT"),
+        (event(amount=10**400), "DOUBLE"),
+        (b'{"event_id": "e", "user_id": 1, "amount": 1e999, "kind": "k"}', "DOUBLE"),
+        (b'{"event_id": "e", "user_id": 1, "amount": -1e999, "kind": "k"}', "DOUBLE"),
+        (b'{"user_id": ' + b"9" * 5000 + b"}", "too long"),
+    ],
+    ids=["bigint-over", "bigint-under", "int-over-double", "1e999", "-1e999", "5000-digits"],
+)
+def test_number_out_of_range(value, in_message):
+    assert in_message in fails(value, NumberOutOfRange)
+
+
+@pytest.mark.parametrize("field", ["event_id", "kind"])
+def test_escaped_lone_surrogate_is_undecodable(field):
+    value = event(**{field: ...})[:-1] + f', "{field}": "a\\ud800b"}}'.encode()
+    assert repr(field) in fails(value, UndecodableValue)
+
+
+def test_escaped_surrogate_pair_is_fine():
+    value = event(kind=...)[:-1] + b', "kind": "\\ud83d\\ude00"}'
+    assert JsonEvents().process(record(value))["kind"] == "\U0001f600"
+
+
+def test_duplicate_keys_last_one_wins():
+    value = event()[:-1] + b', "user_id": 7}'
+    assert JsonEvents().process(record(value))["user_id"] == 7
 
 
 def test_first_failing_check_wins():

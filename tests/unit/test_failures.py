@@ -34,7 +34,16 @@ def raised(error: BaseException) -> BaseException:
 
 @pytest.mark.parametrize(
     "cls",
-    [NullValue, RecordTooLarge, InvalidJson, OutputSchemaMismatch, failures.MissingField],
+    [
+        NullValue,
+        RecordTooLarge,
+        InvalidJson,
+        OutputSchemaMismatch,
+        failures.MissingField,
+        failures.TimestampOutOfRange,
+        failures.NestingTooDeep,
+        failures.NumberOutOfRange,
+    ],
 )
 def test_record_errors_name_themselves(cls):
     assert error_type(cls("x")) == cls.__name__
@@ -54,6 +63,22 @@ def test_explicit_error_type_wins():
         error_type = "BadPayload"
 
     assert error_type(Custom()) == "BadPayload"
+
+
+@pytest.mark.parametrize("named", [404, "", None, b"Bytes"])
+def test_an_error_type_that_is_not_a_name_falls_back_to_the_class_name(named):
+    class Coded(RecordError):
+        def __init__(self) -> None:
+            self.error_type = named
+
+    assert error_type(Coded()) == "Coded"
+
+
+def test_an_error_type_with_a_lone_surrogate_is_valid_utf8():
+    class Odd(RecordError):
+        error_type = "Odd\udcff"
+
+    assert error_type(Odd()) == "Odd\\udcff"
 
 
 @pytest.mark.parametrize(

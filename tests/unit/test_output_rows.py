@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 from pyspark.sql import types as T
@@ -18,6 +20,11 @@ from jobs.failures import OutputSchemaMismatch
 from jobs.output_rows import output_rows
 
 SCHEMA = T.StructType([T.StructField("id", T.LongType()), T.StructField("name", T.StringType())])
+
+
+class BrokenZone(dt.tzinfo):
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta:
+        raise RuntimeError("no offset here")
 
 
 def one_field(data_type: T.DataType, nullable: bool = True) -> T.StructType:
@@ -50,6 +57,13 @@ def test_list_of_dicts_is_several_rows():
 
 def test_tuple_of_dicts_is_several_rows():
     assert output_rows(({"id": 1, "name": "a"},), SCHEMA) == [{"id": 1, "name": "a"}]
+
+
+def test_rows_are_copies_so_a_processor_may_reuse_its_dict():
+    row = {"id": 1, "name": "a"}
+    (first,) = output_rows(row, SCHEMA)
+    row["id"] = 2
+    assert first == {"id": 1, "name": "a"}
 
 
 def test_none_and_empty_list_are_no_rows():
@@ -123,6 +137,9 @@ GOOD = [
     (T.FloatType(), 7),
     (T.TimestampType(), NOW),
     (T.TimestampType(), NOW.replace(tzinfo=None)),
+    (T.TimestampType(), NOW.astimezone(ZoneInfo("Europe/Paris"))),
+    (T.TimestampType(), pd.Timestamp("2026-11-22 09:30:00.000001", tz="UTC")),
+    (T.DateType(), NOW),
     (T.TimestampNTZType(), NOW.replace(tzinfo=None)),
     (T.DateType(), dt.date(2026, 11, 22)),
     (T.DecimalType(5, 2), decimal.Decimal("123.45")),
@@ -172,6 +189,9 @@ BAD = [
     (T.TimestampType(), dt.date(2026, 11, 22)),
     (T.TimestampType(), 1_700_000_000),
     (T.DateType(), "2026-11-22"),
+    (T.TimestampType(), pd.NaT),
+    (T.TimestampNTZType(), pd.NaT),
+    (T.TimestampType(), NOW.replace(tzinfo=BrokenZone())),
     (T.DecimalType(5, 2), 1.5),
     (T.DecimalType(5, 2), "1.5"),
     (T.DecimalType(5, 2), True),
