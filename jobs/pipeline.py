@@ -25,6 +25,7 @@ from jobs.batch_stats import BatchStats, PartitionStats
 from jobs.errors import StopRequested
 from jobs.faults import crash_point
 from jobs.ledger import LedgerEntry, ledger_rows
+from jobs.poison import PoisonIsolation, covering_exactly, crash_rows, is_worker_death
 from jobs.schemas import (
     BACKUP_COLUMNS,
     DLQ_COLUMNS,
@@ -109,9 +110,7 @@ class MicroBatchPipeline:
                 writes.backup(rows.select(BACKUP_COLUMNS), self.to.backup_path)
             lap("read_and_backup")
             crash_point("after-backup", batch_id)
-            schema = processed_schema(self.run.output_schema)
-            processed = rows.mapInArrow(self.run, schema).persist(StorageLevel.MEMORY_AND_DISK)
-            partitions = count_by_partition(processed)
+            processed, partitions = self.run_processor(rows, batch_id)
             lap("process")
             if any(p.output for p in partitions):
                 self.write_output(processed.where(F.col("status") == STATUS_OK), writes)
@@ -130,6 +129,24 @@ class MicroBatchPipeline:
             if processed is not None:
                 processed.unpersist()
         return BatchStats(batch_id, tuple(partitions), time.monotonic() - began, lap.seconds)
+
+    def run_processor(self, rows: DataFrame, batch_id: int) -> tuple[DataFrame, list]:
+        """The processed batch (cached) and its counts; records that kill the Python worker
+        are isolated and sent to the DLQ as ``WorkerCrash`` (``jobs.poison``)."""
+        schema = processed_schema(self.run.output_schema)
+        processed = rows.mapInArrow(self.run, schema).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            return processed, count_by_partition(processed)
+        except Exception as e:
+            processed.unpersist()
+            if not is_worker_death(e):
+                raise
+        isolation = PoisonIsolation(lambda part: part.mapInArrow(self.run, schema))
+        poison = isolation.suspects(rows, batch_id)
+        healthy = rows.where(~covering_exactly(poison)).mapInArrow(self.run, schema)
+        processed = healthy.unionByName(crash_rows(rows, poison, schema))
+        processed = processed.persist(StorageLevel.MEMORY_AND_DISK)
+        return processed, count_by_partition(processed)
 
     def write_ledger(
         self,
