@@ -7,7 +7,7 @@ import time
 
 from jobs.config import JobConfig
 from jobs.errors import ConfigError, InfrastructureError
-from jobs.kafka_client import kafka_python_options
+from jobs.kafka_client import list_topics
 
 
 def check_reachable(bootstrap_servers: str, timeout: float) -> None:
@@ -32,24 +32,9 @@ def check_reachable(bootstrap_servers: str, timeout: float) -> None:
 
 
 def check_topics(config: JobConfig) -> None:
-    """Name the topics in ``--topics`` that the cluster does not have."""
-    if not config.topics:
-        return
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError
-
-    options = kafka_python_options(config.bootstrap_servers, config.kafka_options)
-    try:
-        admin = KafkaAdminClient(request_timeout_ms=int(config.broker_timeout * 1000), **options)
-        try:
-            existing = set(admin.list_topics())
-        finally:
-            admin.close()
-    except KafkaError as e:
-        raise InfrastructureError(
-            f"Kafka at {config.bootstrap_servers} refused the topic check: {type(e).__name__}"
-            f" {e}; check the --kafka-option security settings"
-        ) from None
+    """Log in with the job's credentials, then name the topics in ``--topics`` that the
+    cluster does not have. Runs with ``--topic-pattern`` too, so a bad login fails here."""
+    existing = list_topics(config.bootstrap_servers, config.kafka_options, config.broker_timeout)
     missing = sorted(set(config.topics) - existing)
     if missing:
         raise ConfigError("--topics", f"{missing} do not exist on {config.bootstrap_servers}")

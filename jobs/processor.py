@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 from jobs.errors import ConfigError
 
 Headers = tuple[tuple[str, bytes | None], ...]
+_DOTTED_NAME = re.compile(r"[^\W\d]\w*(\.[^\W\d]\w*)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ def load_processor(path: str) -> LoadedProcessor:
     module_name, sep, attribute = path.partition(":")
     if not sep or not module_name or not attribute:
         raise ConfigError("--processor", f"{path!r} is not package.module:object")
+    _check_import_path(path, module_name, attribute)
     try:
         module = importlib.import_module(module_name)
     except Exception as e:
@@ -103,6 +106,18 @@ def load_processor(path: str) -> LoadedProcessor:
             f'{path} declares no output_schema; add e.g. @processor("id LONG, name STRING")',
         )
     return LoadedProcessor(path, target, schema)
+
+
+def _check_import_path(path: str, module_name: str, attribute: str) -> None:
+    """Refuse, before importing anything, what is not a plain import path: a file path such
+    as ``/tmp/evil.py`` or ``../x:y`` is never run as code."""
+    dotted = _DOTTED_NAME.fullmatch(module_name) and _DOTTED_NAME.fullmatch(attribute)
+    if not dotted or module_name.endswith(".py"):
+        raise ConfigError(
+            "--processor",
+            f"{path!r} is not package.module:object: give the Python import path of the "
+            "processor (its package on PYTHONPATH or in --py-files), never a file path",
+        )
 
 
 def _check_shape(path: str, target: Any) -> None:

@@ -17,6 +17,7 @@ from kafka_utils.errors import (
 )
 from kafka_utils.harness import KafkaUtils
 from kafka_utils.records import Message, Record
+from kafka_utils.security import SaslUsers
 
 __all__ = [
     "BackendUnavailableError",
@@ -29,6 +30,7 @@ __all__ = [
     "NotSetUpError",
     "QueryFailedError",
     "Record",
+    "SaslUsers",
     "assert_eventually",
     "wait_for_query_alive",
 ]

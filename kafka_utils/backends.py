@@ -7,6 +7,7 @@ from typing import Literal, Protocol
 
 from kafka_utils.embedded import EmbeddedKafkaCluster
 from kafka_utils.errors import BackendUnavailableError
+from kafka_utils.security import SaslUsers
 
 BackendName = Literal["embedded", "testcontainers", "external"]
 BACKENDS: tuple[BackendName, ...] = ("embedded", "testcontainers", "external")
@@ -31,8 +32,12 @@ class EmbeddedBackend:
         num_brokers: int = 1,
         start_timeout: float = 60.0,
         broker_properties: dict[str, str] | None = None,
+        sasl: SaslUsers | None = None,
+        tls: bool = False,
     ) -> None:
-        self.cluster = EmbeddedKafkaCluster(num_brokers, start_timeout, broker_properties)
+        self.cluster = EmbeddedKafkaCluster(
+            num_brokers, start_timeout, broker_properties, sasl, tls
+        )
 
     def start(self) -> str:
         return self.cluster.start().bootstrap_servers
@@ -116,9 +121,18 @@ def make_backend(
     num_brokers: int,
     start_timeout: float,
     broker_properties: dict[str, str] | None,
+    sasl: SaslUsers | None = None,
+    tls: bool = False,
 ) -> Backend:
+    """The named backend. ``sasl`` and ``tls`` set up the embedded broker's listener; an
+    external cluster has its own users (``sasl`` then only logs the clients in) and its own
+    certificates; the testcontainers image has neither."""
+    if name == "testcontainers" and (sasl or tls):
+        raise BackendUnavailableError("SASL and TLS need the embedded backend")
+    if name == "external" and tls:
+        raise BackendUnavailableError("tls=True makes a certificate: embedded backend only")
     if name == "testcontainers":
         return TestcontainersBackend(kafka_version)
     if name == "external":
         return ExternalBackend()
-    return EmbeddedBackend(num_brokers, start_timeout, broker_properties)
+    return EmbeddedBackend(num_brokers, start_timeout, broker_properties, sasl, tls)

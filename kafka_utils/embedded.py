@@ -20,6 +20,7 @@ from kafka_utils import jars
 from kafka_utils.errors import BrokerStartError, KafkaUtilsError
 from kafka_utils.jvm import JvmProcess, run_tool
 from kafka_utils.readiness import wait_until_ready
+from kafka_utils.security import BrokerTls, SaslUsers, listener_protocol
 
 HOST = "127.0.0.1"
 CONTROLLER_ID = 0
@@ -53,19 +54,30 @@ class KafkaNode:
 
 
 class EmbeddedKafkaCluster:
-    """Start with ``start()``, stop with ``stop()``; also a context manager."""
+    """Start with ``start()``, stop with ``stop()``; also a context manager.
+
+    With ``sasl`` only those users get in; with ``tls`` the client listener speaks TLS with a
+    fresh self-signed certificate for 127.0.0.1 (``tls.ca_file``). The controller listener
+    stays PLAINTEXT on the loopback. ``client_options()`` and ``java_options()`` are what a
+    kafka-python or a Java client (Spark) then needs.
+    """
 
     def __init__(
         self,
         num_brokers: int = 1,
         start_timeout: float = 60.0,
         broker_properties: dict[str, str] | None = None,
+        sasl: SaslUsers | None = None,
+        tls: bool = False,
     ) -> None:
         if num_brokers < 1:
             raise ValueError(f"num_brokers must be at least 1, got {num_brokers}")
         self.num_brokers = num_brokers
         self.start_timeout = start_timeout
         self.broker_properties = dict(broker_properties or {})
+        self.sasl = sasl
+        self.protocol = listener_protocol(sasl, tls)
+        self.tls: BrokerTls | None = None
         self.workdir: Path | None = None
         self.nodes: dict[int, KafkaNode] = {}
         self.start_seconds: float | None = None
@@ -79,6 +91,8 @@ class EmbeddedKafkaCluster:
         self.nodes = self._layout()
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         try:
+            if self.protocol.endswith("SSL"):
+                self.tls = BrokerTls.create(self.workdir / "tls")
             for node in self.nodes.values():
                 self._format(node, cluster_id, classpath)
             for node in self.nodes.values():
@@ -118,11 +132,17 @@ class EmbeddedKafkaCluster:
             process.kill() if hard else process.stop()
 
     def start_broker(self, broker_id: int) -> None:
-        node = self._broker(broker_id)
-        if node.process and node.process.is_running():
-            return
-        self._launch(node, jars.classpath("broker"))
-        self._wait_ready(expect_brokers=self.running_brokers())
+        self.start_brokers(broker_id)
+
+    def start_brokers(self, *broker_ids: int) -> None:
+        """Start stopped brokers together, then wait until the cluster serves again (one at a
+        time could wait forever: readiness needs partitions led by brokers still down)."""
+        stopped = [self._broker(i) for i in broker_ids]
+        stopped = [n for n in stopped if not (n.process and n.process.is_running())]
+        for node in stopped:
+            self._launch(node, jars.classpath("broker"))
+        if stopped:
+            self._wait_ready(expect_brokers=self.running_brokers())
 
     def restart_broker(self, broker_id: int, *, hard: bool = False) -> None:
         self.stop_broker(broker_id, hard=hard)
@@ -140,6 +160,31 @@ class EmbeddedKafkaCluster:
         if not self.nodes:
             raise KafkaUtilsError("the embedded cluster is not started")
         return ",".join(n.address for n in self.nodes.values() if n.address)
+
+    def client_options(self, user: str | None = None) -> dict[str, object]:
+        """kafka-python settings a client needs besides the bootstrap servers."""
+        if self.protocol == "PLAINTEXT":
+            return {}
+        options: dict[str, object] = {"security_protocol": self.protocol}
+        if self.sasl:
+            options |= self.sasl.client_options(user, self.protocol)
+        if self.tls:
+            options |= self.tls.client_options()
+        return options
+
+    def java_options(self, user: str | None = None, password: str | None = None) -> dict[str, str]:
+        """Java client options (without the ``kafka.`` prefix): for Spark or ``--kafka-option``.
+
+        ``password`` overrides the SASL user's own, e.g. to try a wrong one.
+        """
+        if self.protocol == "PLAINTEXT":
+            return {}
+        options = {"security.protocol": self.protocol}
+        if self.sasl:
+            options |= self.sasl.java_options(user, password, self.protocol)
+        if self.tls:
+            options |= self.tls.java_options()
+        return options
 
     def pids(self) -> list[int]:
         return [n.process.pid for n in self.nodes.values() if n.process and n.process.pid]
@@ -176,9 +221,10 @@ class EmbeddedKafkaCluster:
         )
 
     def _properties(self, node: KafkaNode) -> dict[str, str]:
-        listeners, protocols = [], ["CONTROLLER:PLAINTEXT", "PLAINTEXT:PLAINTEXT"]
+        client = self.protocol
+        listeners, protocols = [], ["CONTROLLER:PLAINTEXT", f"{client}:{client}"]
         if node.client_port:
-            listeners.append(f"PLAINTEXT://{HOST}:{node.client_port}")
+            listeners.append(f"{client}://{HOST}:{node.client_port}")
         if node.controller_port:
             listeners.append(f"CONTROLLER://{HOST}:{node.controller_port}")
         replicas = str(min(3, self.num_brokers))
@@ -202,8 +248,10 @@ class EmbeddedKafkaCluster:
             "log.retention.check.interval.ms": "60000",
         }
         if node.client_port:
-            props["advertised.listeners"] = f"PLAINTEXT://{HOST}:{node.client_port}"
-            props["inter.broker.listener.name"] = "PLAINTEXT"
+            props["advertised.listeners"] = f"{client}://{HOST}:{node.client_port}"
+            props["inter.broker.listener.name"] = client
+            props |= self.sasl.broker_properties(client) if self.sasl else {}
+            props |= self.tls.broker_properties() if self.tls else {}
         return {**props, **self.broker_properties}
 
     def _config_file(self, node: KafkaNode) -> Path:
@@ -216,9 +264,10 @@ class EmbeddedKafkaCluster:
         config = self._config_file(node)
         # "--cluster-id=…" because a random id may begin with "-", which reads as a flag.
         args = ["format", f"--cluster-id={cluster_id}", "-c", str(config), "--ignore-formatted"]
+        args += self.sasl.format_arguments() if self.sasl else []
         done = run_tool("kafka.tools.StorageTool", args, classpath)
         if done.returncode != 0:
-            output = (done.stdout + done.stderr).strip().splitlines()
+            output = self._scrub(done.stdout + done.stderr).strip().splitlines()
             interesting = [line for line in output if not line.startswith("\tat ")]
             raise BrokerStartError(
                 f"Kafka node {node.node_id}: formatting its storage failed (exit code "
@@ -236,16 +285,25 @@ class EmbeddedKafkaCluster:
         def dead_node_report() -> str | None:
             for node in self.nodes.values():
                 if node.process and node.process.crashed():
-                    return _failure_report(node, f"exited with code {node.process.exit_code()}")
+                    code = node.process.exit_code()
+                    return self._scrub(_failure_report(node, f"exited with code {code}"))
             return None
 
         try:
             wait_until_ready(
-                self.bootstrap_servers, expect_brokers, self.start_timeout, dead_node_report
+                self.bootstrap_servers,
+                expect_brokers,
+                self.start_timeout,
+                dead_node_report,
+                self.client_options(),
             )
         except TimeoutError as e:
             node = next(iter(self.nodes.values()))
-            raise BrokerStartError(_failure_report(node, str(e))) from None
+            raise BrokerStartError(self._scrub(_failure_report(node, str(e)))) from None
+
+    def _scrub(self, text: str) -> str:
+        text = self.sasl.scrub(text) if self.sasl else text
+        return self.tls.scrub(text) if self.tls else text
 
 
 def _alive(node: KafkaNode) -> bool:

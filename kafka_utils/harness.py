@@ -15,6 +15,7 @@ from kafka_utils.backends import Backend, choose_backend_name, make_backend
 from kafka_utils.embedded import EmbeddedKafkaCluster
 from kafka_utils.errors import KafkaUtilsError, NotSetUpError
 from kafka_utils.records import Record
+from kafka_utils.security import SaslUsers
 
 
 class KafkaUtils:
@@ -22,7 +23,10 @@ class KafkaUtils:
 
     ``backend`` is ``"embedded"`` (a real broker run as a JVM, the default),
     ``"testcontainers"`` (needs Docker) or ``"external"`` (``$KAFKA_BOOTSTRAP_SERVERS``).
-    ``kafka_version`` picks the testcontainers image, as in PySpark's helper.
+    ``kafka_version`` picks the testcontainers image, as in PySpark's helper. With ``sasl``
+    the embedded broker takes logins of those users only, and every client of this object
+    logs in (with ``external``: the cluster's users, given here); with ``tls`` it speaks TLS
+    with a self-signed certificate that the clients trust.
     """
 
     def __init__(
@@ -33,12 +37,16 @@ class KafkaUtils:
         num_brokers: int = 1,
         start_timeout: float = 60.0,
         broker_properties: dict[str, str] | None = None,
+        sasl: SaslUsers | None = None,
+        tls: bool = False,
     ) -> None:
         self.kafka_version = kafka_version
         self.backend_name = choose_backend_name(backend)
         self.num_brokers = num_brokers
         self.start_timeout = start_timeout
         self.broker_properties = broker_properties
+        self.sasl = sasl
+        self.tls = tls
         self._backend: Backend | None = None
         self._bootstrap: str | None = None
         self._producer: KafkaProducer | None = None
@@ -56,6 +64,8 @@ class KafkaUtils:
             num_brokers=self.num_brokers,
             start_timeout=self.start_timeout,
             broker_properties=self.broker_properties,
+            sasl=self.sasl,
+            tls=self.tls,
         )
         self._bootstrap = backend.start()
         self._backend = backend
@@ -84,18 +94,46 @@ class KafkaUtils:
         """The bootstrap servers, e.g. ``127.0.0.1:40123``."""
         return self._require("broker")
 
+    def client_options(self, user: str | None = None) -> dict[str, Any]:
+        """kafka-python settings besides the bootstrap servers: the SASL login and TLS trust
+        (as ``user``, by default the first SASL user)."""
+        cluster = getattr(self._backend, "cluster", None)
+        if cluster is not None:
+            return cluster.client_options(user)
+        return self.sasl.client_options(user) if self.sasl else {}
+
+    def java_options(self, user: str | None = None, password: str | None = None) -> dict[str, str]:
+        """The same for a Java client, without the ``kafka.`` prefix: ``--kafka-option``."""
+        cluster = getattr(self._backend, "cluster", None)
+        if cluster is not None:
+            return cluster.java_options(user, password)
+        return self.sasl.java_options(user, password) if self.sasl else {}
+
+    @property
+    def spark_options(self) -> dict[str, str]:
+        """Options for Spark's Kafka source and sink: ``.options(**kafka.spark_options)``."""
+        return {
+            "kafka.bootstrap.servers": self._require("spark_options"),
+            **{f"kafka.{key}": value for key, value in self.java_options().items()},
+        }
+
     @property
     def producer(self) -> KafkaProducer:
         if self._producer is None:
             self._producer = KafkaProducer(
-                bootstrap_servers=self._require("producer"), acks="all", linger_ms=5
+                bootstrap_servers=self._require("producer"),
+                acks="all",
+                linger_ms=5,
+                **self.client_options(),
             )
         return self._producer
 
     @property
     def admin_client(self) -> KafkaAdminClient:
         if self._admin is None:
-            self._admin = KafkaAdminClient(bootstrap_servers=self._require("admin_client"))
+            self._admin = KafkaAdminClient(
+                bootstrap_servers=self._require("admin_client"), **self.client_options()
+            )
         return self._admin
 
     @property
@@ -161,7 +199,9 @@ class KafkaUtils:
     def read_records(self, topic: str, timeout: float = 30.0) -> list[Record]:
         """All records of ``topic`` as full :class:`Record` objects, read with an independent
         client: duplicates kept, ordered by partition then offset."""
-        return records.read_all(self._require("read_records"), topic, timeout)
+        return records.read_all(
+            self._require("read_records"), topic, timeout, **self.client_options()
+        )
 
     def get_all_records(
         self,
@@ -177,7 +217,7 @@ class KafkaUtils:
         """
         decode_key = _deserializer(key_deserializer)
         decode_value = _deserializer(value_deserializer)
-        rows = records.read_all(self._require("get_all_records"), topic)
+        rows = records.read_all(self._require("get_all_records"), topic, **self.client_options())
         return {decode_key(r.key): decode_value(r.value) for r in rows}
 
     # -- offsets and lag -------------------------------------------------------------------
@@ -232,7 +272,9 @@ class KafkaUtils:
 
     @contextmanager
     def _consumer(self, call: str) -> Iterator[KafkaConsumer]:
-        consumer = KafkaConsumer(bootstrap_servers=self._require(call), enable_auto_commit=False)
+        consumer = KafkaConsumer(
+            bootstrap_servers=self._require(call), enable_auto_commit=False, **self.client_options()
+        )
         try:
             yield consumer
         finally:

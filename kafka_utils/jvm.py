@@ -38,7 +38,8 @@ def java_executable() -> str:
     return found
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """A ``preexec_fn``: the child gets SIGKILL when the thread that started it dies (Linux)."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -72,7 +73,7 @@ class JvmProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         _LIVE.add(self)
 
@@ -130,7 +131,7 @@ class JvmProcess:
 def run_tool(main_class: str, args: Sequence[str], classpath: str) -> subprocess.CompletedProcess:
     """Run a short-lived JVM tool (e.g. Kafka's StorageTool) to completion."""
     command = [java_executable(), "-Xmx256m", "-cp", classpath, main_class, *args]
-    return subprocess.run(command, capture_output=True, text=True, preexec_fn=_die_with_parent)
+    return subprocess.run(command, capture_output=True, text=True, preexec_fn=die_with_parent)
 
 
 @atexit.register

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
@@ -20,11 +21,13 @@ def wait_until_ready(
     expect_brokers: int,
     timeout: float,
     dead_node_report: Callable[[], str | None] = lambda: None,
+    client_options: Mapping[str, Any] | None = None,
 ) -> None:
     """Return once ``expect_brokers`` brokers are registered and a produce is acknowledged.
 
-    Raises ``BrokerStartError`` at once if ``dead_node_report`` reports a node that exited,
-    and ``TimeoutError`` once ``timeout`` seconds have passed.
+    ``client_options`` (e.g. SASL settings) go to the probing kafka-python clients. Raises
+    ``BrokerStartError`` at once if ``dead_node_report`` reports a node that exited, and
+    ``TimeoutError`` once ``timeout`` seconds have passed.
     """
     deadline = time.monotonic() + timeout
     last_error: Exception | str = "no answer yet"
@@ -33,7 +36,7 @@ def wait_until_ready(
         if report:
             raise BrokerStartError(report)
         try:
-            _round_trip(bootstrap_servers, expect_brokers)
+            _round_trip(bootstrap_servers, expect_brokers, dict(client_options or {}))
             return
         except (KafkaError, OSError, _NotYet) as e:
             last_error = e
@@ -47,12 +50,13 @@ class _NotYet(Exception):
     pass
 
 
-def _round_trip(bootstrap_servers: str, expect_brokers: int) -> None:
+def _round_trip(bootstrap_servers: str, expect_brokers: int, options: dict[str, Any]) -> None:
     admin = KafkaAdminClient(
         bootstrap_servers=bootstrap_servers,
         request_timeout_ms=5000,
         bootstrap_timeout_ms=2000,
         client_id="kafka-utils-ready",
+        **options,
     )
     try:
         brokers = admin.describe_cluster()["brokers"]
@@ -64,7 +68,11 @@ def _round_trip(bootstrap_servers: str, expect_brokers: int) -> None:
     finally:
         admin.close()
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap_servers, acks="all", request_timeout_ms=5000, max_block_ms=5000
+        bootstrap_servers=bootstrap_servers,
+        acks="all",
+        request_timeout_ms=5000,
+        max_block_ms=5000,
+        **options,
     )
     try:
         producer.send(PROBE_TOPIC, b"ready").get(timeout=5)
