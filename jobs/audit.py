@@ -95,6 +95,9 @@ def settings(args: argparse.Namespace):
             parse_duration(args.broker_timeout, "--broker-timeout"),
         )
         log.info("comparing with the broker at %s, options %s", broker[0], redact(broker[1]))
+        from jobs.kafka_client import list_topics
+
+        list_topics(*broker)
     return scope, broker
 
 

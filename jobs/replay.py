@@ -13,7 +13,7 @@ import sys
 import time
 
 from jobs.batch_stats import RunTotals
-from jobs.errors import JobError
+from jobs.errors import ConfigError, JobError
 from jobs.replay_config import ReplayConfig, parse_replay_config
 from jobs.replay_plan import Progress, ReplayPlan
 
@@ -62,6 +62,7 @@ def run(spark, config: ReplayConfig, loaded, began: float) -> int:
 
 
 def check_before_start(config: ReplayConfig):
+    from jobs.kafka_client import list_topics
     from jobs.paths import check_writable
     from jobs.preflight import check_reachable
     from jobs.processor import load_processor
@@ -80,6 +81,12 @@ def check_before_start(config: ReplayConfig):
                 check_writable(setting, location)
     if config.bootstrap_servers:
         check_reachable(config.bootstrap_servers, config.broker_timeout)
+        existing = list_topics(
+            config.bootstrap_servers, config.kafka_options, config.broker_timeout
+        )
+        missing = sorted(set(config.topics) - existing)
+        if missing:
+            raise ConfigError("--topics", f"{missing} do not exist on {config.bootstrap_servers}")
     return loaded
 
 
