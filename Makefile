@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON ?= $(abspath $(PY))
 
@@ -31,6 +32,13 @@ test-fast: setup
 
 demo: setup  ## the job end to end on an embedded broker: sample data → tables → summary
 	$(PY) -m jobs.demo
+
+bench: setup $(BENCH_STAMP)  ## throughput, latency, memory, scaling in one run → docs/BENCHMARKS.md (≈ 30 min)
+	$(PY) -m benchmarks.run
+
+$(BENCH_STAMP): pyproject.toml
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[bench]'
+	@touch $@
 
 package: setup  ## dist/: the jobs zip, main file and jar lists for spark-submit (docs/SPARK_SUBMIT.md)
 	$(PY) -m jobs.package
