@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from benchmarks.progress import ProgressRecorder
-from jobs.stamp import partition_columns
+from jobs.stamp import stamp
 
 
 def kafka_source(spark: SparkSession, bootstrap: str, topic: str, batch_records: int) -> DataFrame:
@@ -28,19 +27,8 @@ def kafka_source(spark: SparkSession, bootstrap: str, topic: str, batch_records:
 
 
 def backup_columns(rows: DataFrame) -> DataFrame:
-    """The backup table's columns, as the job stamps them (no batch id: there is no batch)."""
-    return rows.select(
-        "topic",
-        "partition",
-        "offset",
-        "timestamp",
-        F.col("timestampType").alias("timestamp_type"),
-        "key",
-        "value",
-        "headers",
-        F.current_timestamp().alias("ingested_at"),
-        *[c.alias(n) for n, c in partition_columns(F.col("timestamp"), "UTC", "UTC").items()],
-    )
+    """The backup table's columns, stamped as the job stamps them (no batch id: no batch)."""
+    return stamp(rows, 0, "UTC").drop("batch_id")
 
 
 def run_noop(

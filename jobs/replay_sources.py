@@ -18,7 +18,16 @@ from jobs.errors import ConfigError
 from jobs.partitioning import partition_values
 from jobs.replay_plan import HourRange, OffsetRange
 
-KAFKA_SHAPE = ["key", "value", "topic", "partition", "offset", "timestamp", "headers"]
+KAFKA_SHAPE = [
+    "key",
+    "value",
+    "topic",
+    "partition",
+    "offset",
+    "timestamp",
+    "timestampType",
+    "headers",
+]
 
 
 def kafka_rows(
@@ -91,9 +100,7 @@ def read_table(spark: SparkSession, path: str, setting: str) -> DataFrame:
 
 
 def as_kafka_rows(rows: DataFrame) -> DataFrame:
-    return rows.withColumnRenamed("timestamp_type", "timestampType").select(
-        *KAFKA_SHAPE[:6], "timestampType", "headers"
-    )
+    return rows.withColumnRenamed("timestamp_type", "timestampType").select(KAFKA_SHAPE)
 
 
 def check_zone(spark: SparkSession, backup_path: str, zone: str) -> None:
