@@ -47,7 +47,7 @@ def microseconds_per_record(records: list[SampleRecord], repeats: int = 3) -> fl
         from pyspark.sql.pandas.types import to_arrow_schema
 
         from jobs.apply import ProcessorRun
-        from jobs.processor import load_processor
+        from jobs.core.processor import load_processor
         from jobs.schemas import processed_schema
 
         loaded = load_processor(PROCESSOR)

@@ -17,7 +17,8 @@ import pyarrow as pa
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
-from jobs.failures import (
+from jobs.core.columns import PASSED_THROUGH, STATUS_ERROR, STATUS_FILTERED, STATUS_OK
+from jobs.core.failures import (
     NullValue,
     RecordTooLarge,
     TimestampOutOfRange,
@@ -25,10 +26,10 @@ from jobs.failures import (
     error_stack,
     error_type,
 )
+from jobs.core.processor import Record, load_processor
 from jobs.output_rows import output_rows
-from jobs.processor import Record, load_processor
 from jobs.record_timer import time_limit
-from jobs.schemas import PASSED_THROUGH, STATUS_ERROR, STATUS_FILTERED, STATUS_OK, processed_schema
+from jobs.schemas import processed_schema
 
 _RECORD_COLUMNS = ["key", "value", "topic", "partition", "offset", "timestamp", "headers"]
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -10,11 +10,11 @@ import argparse
 import logging
 import sys
 
-from jobs.audit_report import AuditReport, Problem, describe_gaps, problems_from_hours
 from jobs.config import parse_duration, parse_kafka_options, redact
-from jobs.errors import ConfigError, JobError
-from jobs.partitioning import is_known_zone
-from jobs.replay_plan import parse_hour_range
+from jobs.core.audit_report import AuditReport, Problem, describe_gaps, problems_from_hours
+from jobs.core.errors import ConfigError, JobError
+from jobs.core.partitioning import is_known_zone
+from jobs.core.replay_plan import parse_hour_range
 
 log = logging.getLogger("jobs.audit")
 
@@ -139,8 +139,8 @@ def audit(spark, scope, broker=None) -> AuditReport:
 
 
 def compare_with_broker(spark, queries, broker, notes: list[str]) -> list[Problem]:
+    from jobs.core.replay_plan import OffsetRange
     from jobs.kafka_offsets import broker_offsets
-    from jobs.replay_plan import OffsetRange
     from jobs.replay_sources import kafka_rows
 
     servers, options, timeout = broker

@@ -14,7 +14,7 @@ import json
 from pyspark.sql import SparkSession
 
 from jobs.config import JobConfig
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 
 MARKER = "kafka-stream-job.json"
 

@@ -19,7 +19,7 @@ from jobs.config import (
     parse_stop_at_offsets,
     parse_trigger,
 )
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 
 DESCRIPTION = """\
 Read Kafka with Spark Structured Streaming and, for every micro-batch: archive every record to

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from jobs.errors import ConfigError
-from jobs.partitioning import is_known_zone
+from jobs.core.errors import ConfigError
+from jobs.core.partitioning import is_known_zone
 
 TriggerKind = Literal["processing-time", "available-now", "once"]
 SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|(^|\.)key$", re.IGNORECASE)

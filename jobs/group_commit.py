@@ -8,7 +8,7 @@ from __future__ import annotations
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from jobs.batch_stats import BatchStats
+from jobs.core.batch_stats import BatchStats
 from jobs.kafka_client import kafka_python_options
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from jobs.errors import ConfigError, InfrastructureError
+from jobs.core.errors import ConfigError, InfrastructureError
 from jobs.kafka_client import kafka_python_options
 
 TopicPartition = tuple[str, int]

@@ -14,7 +14,7 @@ import pyarrow as pa
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_type
 
-from jobs.failures import OutputSchemaMismatch
+from jobs.core.failures import OutputSchemaMismatch
 
 _INT_RANGES = {
     T.ByteType: 2**7,

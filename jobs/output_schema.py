@@ -5,9 +5,9 @@ from __future__ import annotations
 from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
-from jobs.errors import ConfigError
-from jobs.processor import LoadedProcessor
-from jobs.schemas import RESERVED_OUTPUT_NAMES
+from jobs.core.columns import RESERVED_OUTPUT_NAMES
+from jobs.core.errors import ConfigError
+from jobs.core.processor import LoadedProcessor
 
 
 def resolve_output_schema(

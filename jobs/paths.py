@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlparse
 
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 
 
 def local_path(location: str) -> Path | None:

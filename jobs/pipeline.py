@@ -21,12 +21,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.apply import ProcessorRun
-from jobs.batch_stats import BatchStats, PartitionStats
-from jobs.errors import StopRequested
-from jobs.faults import crash_point
-from jobs.ledger import LedgerEntry, ledger_rows
-from jobs.poison import PoisonIsolation, covering_exactly, crash_rows, is_worker_death
-from jobs.schemas import (
+from jobs.core.batch_stats import BatchStats, PartitionStats
+from jobs.core.columns import (
     BACKUP_COLUMNS,
     DLQ_COLUMNS,
     RECORD_KEY,
@@ -34,8 +30,12 @@ from jobs.schemas import (
     STATUS_ERROR,
     STATUS_FILTERED,
     STATUS_OK,
-    processed_schema,
 )
+from jobs.core.errors import StopRequested
+from jobs.core.faults import crash_point
+from jobs.core.ledger import LedgerEntry, ledger_rows
+from jobs.poison import PoisonIsolation, covering_exactly, crash_rows, is_worker_death
+from jobs.schemas import LEDGER_SCHEMA, processed_schema
 from jobs.sinks import KafkaTopic, as_json_records, with_error_headers
 from jobs.stamp import stamp
 from jobs.table_writes import KeyedWrites, TxnWrites
@@ -107,7 +107,7 @@ class MicroBatchPipeline:
         processed = None
         try:
             if self.backup == "write":
-                writes.backup(rows.select(BACKUP_COLUMNS), self.to.backup_path)
+                writes.backup(rows.select(*BACKUP_COLUMNS), self.to.backup_path)
             lap("read_and_backup")
             crash_point("after-backup", batch_id)
             processed, partitions = self.run_processor(rows, batch_id)
@@ -158,9 +158,9 @@ class MicroBatchPipeline:
     ) -> None:
         entry = LedgerEntry(self.job_name, self.mode, writes.run_id, self.backup != "skip")
         rows = ledger_rows(
-            spark, batch_id, partitions, entry, started_at=started_at, ended_at=datetime.now(UTC)
+            batch_id, partitions, entry, started_at=started_at, ended_at=datetime.now(UTC)
         )
-        writes.ledger(rows, self.to.ledger_path)
+        writes.ledger(spark.createDataFrame(rows, LEDGER_SCHEMA), self.to.ledger_path)
 
     def write_output(self, ok_rows: DataFrame, writes: TableWrites) -> None:
         names = self.run.output_schema.fieldNames()
@@ -185,7 +185,7 @@ class MicroBatchPipeline:
             F.lit(1).alias("attempts"),
             F.lit(None).cast("timestamp").alias("resolved_at"),
             F.lit(None).cast("string").alias("resolved_by"),
-        ).select(DLQ_COLUMNS)
+        ).select(*DLQ_COLUMNS)
         writes.dlq(dlq, self.to.dlq_path)
         if self.to.dlq_topic:
             self.to.dlq_topic.write(with_error_headers(dlq))

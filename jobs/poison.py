@@ -18,8 +18,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.errors import InfrastructureError
-from jobs.schemas import RECORD_KEY, STATUS_ERROR
+from jobs.core.columns import RECORD_KEY, STATUS_ERROR
+from jobs.core.errors import InfrastructureError
 
 log = logging.getLogger("jobs.stream")
 

@@ -6,7 +6,7 @@ import socket
 import time
 
 from jobs.config import JobConfig
-from jobs.errors import ConfigError, InfrastructureError
+from jobs.core.errors import ConfigError, InfrastructureError
 from jobs.kafka_client import list_topics
 
 

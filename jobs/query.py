@@ -15,15 +15,15 @@ from pyspark.sql import types as T
 from pyspark.sql.streaming import StreamingQuery
 
 from jobs.apply import ProcessorRun
-from jobs.batch_stats import BatchStats, RunTotals
 from jobs.checkpoint_guard import check_checkpoint
 from jobs.config import JobConfig
-from jobs.errors import InfrastructureError
+from jobs.core.batch_stats import BatchStats, RunTotals
+from jobs.core.errors import InfrastructureError
+from jobs.core.processor import LoadedProcessor
 from jobs.group_commit import GroupCommitter
 from jobs.kafka_offsets import broker_offsets
 from jobs.output_schema import resolve_output_schema
 from jobs.pipeline import Destinations, MicroBatchPipeline
-from jobs.processor import LoadedProcessor
 from jobs.replay_sources import as_kafka_rows
 from jobs.resume import (
     backup_ends,

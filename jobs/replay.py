@@ -12,10 +12,10 @@ import logging
 import sys
 import time
 
-from jobs.batch_stats import RunTotals
-from jobs.errors import ConfigError, JobError
+from jobs.core.batch_stats import RunTotals
+from jobs.core.errors import ConfigError, JobError
+from jobs.core.replay_plan import Progress, ReplayPlan
 from jobs.replay_config import ReplayConfig, parse_replay_config
-from jobs.replay_plan import Progress, ReplayPlan
 
 log = logging.getLogger("jobs.replay")
 
@@ -62,10 +62,10 @@ def run(spark, config: ReplayConfig, loaded, began: float) -> int:
 
 
 def check_before_start(config: ReplayConfig):
+    from jobs.core.processor import load_processor
     from jobs.kafka_client import list_topics
     from jobs.paths import check_writable
     from jobs.preflight import check_reachable
-    from jobs.processor import load_processor
     from jobs.stream import check_python_packages
 
     check_python_packages()

@@ -14,9 +14,9 @@ from jobs.config import (
     parse_partition_offsets,
     redact,
 )
-from jobs.errors import ConfigError
-from jobs.partitioning import is_known_zone
-from jobs.replay_plan import HourRange, parse_hour_range, parse_timestamp_ms
+from jobs.core.errors import ConfigError
+from jobs.core.partitioning import is_known_zone
+from jobs.core.replay_plan import HourRange, parse_hour_range, parse_timestamp_ms
 
 Mode = Literal["kafka", "backup", "dlq"]
 LEDGER_MODES = {"kafka": "replay-kafka", "backup": "replay-backup", "dlq": "redrive"}

@@ -14,20 +14,10 @@ from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.errors import ConfigError
-from jobs.partitioning import partition_values
-from jobs.replay_plan import HourRange, OffsetRange
-
-KAFKA_SHAPE = [
-    "key",
-    "value",
-    "topic",
-    "partition",
-    "offset",
-    "timestamp",
-    "timestampType",
-    "headers",
-]
+from jobs.core.columns import KAFKA_SHAPE
+from jobs.core.errors import ConfigError
+from jobs.core.partitioning import partition_values
+from jobs.core.replay_plan import HourRange, OffsetRange
 
 
 def kafka_rows(
@@ -100,7 +90,7 @@ def read_table(spark: SparkSession, path: str, setting: str) -> DataFrame:
 
 
 def as_kafka_rows(rows: DataFrame) -> DataFrame:
-    return rows.withColumnRenamed("timestamp_type", "timestampType").select(KAFKA_SHAPE)
+    return rows.withColumnRenamed("timestamp_type", "timestampType").select(*KAFKA_SHAPE)
 
 
 def check_zone(spark: SparkSession, backup_path: str, zone: str) -> None:

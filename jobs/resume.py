@@ -16,7 +16,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.checkpoint_guard import HadoopFiles
-from jobs.errors import InfrastructureError
+from jobs.core.errors import InfrastructureError
 
 TopicPartition = tuple[str, int]
 RESUMING_MODES = ("stream", "resume")

@@ -1,73 +1,60 @@
-"""Column layouts of the backup, DLQ and output tables and of the processed micro-batch."""
+"""Spark types of the columns named in ``jobs.core.columns``: the tables and the processed batch."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pyspark.sql import types as T
+
+from jobs.core.columns import (
+    COORDINATES,
+    ERROR_COLUMNS,
+    LEDGER_COLUMNS,
+    ORIGINAL,
+    PARTITION_COLUMNS,
+)
 
 HEADERS = T.ArrayType(
     T.StructType([T.StructField("key", T.StringType()), T.StructField("value", T.BinaryType())])
 )
-COORDINATES = T.StructType(
-    [
-        T.StructField("topic", T.StringType()),
-        T.StructField("partition", T.IntegerType()),
-        T.StructField("offset", T.LongType()),
-        T.StructField("timestamp", T.TimestampType()),
-        T.StructField("timestamp_type", T.IntegerType()),
-    ]
-)
-PARTITIONS = T.StructType(
-    [T.StructField("date", T.StringType()), T.StructField("hour", T.StringType())]
-)
-ORIGINAL = T.StructType(
-    [
-        T.StructField("key", T.BinaryType()),
-        T.StructField("value", T.BinaryType()),
-        T.StructField("headers", HEADERS),
-    ]
-)
-ERROR = T.StructType(
-    [
-        T.StructField("error_type", T.StringType()),
-        T.StructField("error_message", T.StringType()),
-        T.StructField("error_stack", T.StringType()),
-        T.StructField("failed_at", T.TimestampType()),
-    ]
-)
-BATCH_ID = T.StructField("batch_id", T.LongType())
-
-BACKUP_COLUMNS = [
-    *COORDINATES.fieldNames(),
-    *ORIGINAL.fieldNames(),
-    "batch_id",
-    "ingested_at",
-    *PARTITIONS.fieldNames(),
-]
-DLQ_COLUMNS = [
-    *COORDINATES.fieldNames(),
-    *ORIGINAL.fieldNames(),
-    "error_type",
-    "error_message",
-    "error_stack",
-    "processor",
-    "failed_at",
-    "batch_id",
-    *PARTITIONS.fieldNames(),
-    "attempts",
-    "resolved_at",
-    "resolved_by",
-]
-RECORD_KEY = ("topic", "partition", "offset")
-OUTPUT_KEY = ("source_topic", "source_partition", "source_offset", "source_index")
-SOURCE_COLUMNS = {
-    "topic": "source_topic",
-    "partition": "source_partition",
-    "offset": "source_offset",
+_TYPES: dict[str, T.DataType] = {
+    "topic": T.StringType(),
+    "partition": T.IntegerType(),
+    "offset": T.LongType(),
+    "timestamp": T.TimestampType(),
+    "timestamp_type": T.IntegerType(),
+    "key": T.BinaryType(),
+    "value": T.BinaryType(),
+    "headers": HEADERS,
+    "date": T.StringType(),
+    "hour": T.StringType(),
+    "batch_id": T.LongType(),
+    "error_type": T.StringType(),
+    "error_message": T.StringType(),
+    "error_stack": T.StringType(),
+    "failed_at": T.TimestampType(),
+    "job_name": T.StringType(),
+    "mode": T.StringType(),
+    "run_id": T.StringType(),
+    "first_offset": T.LongType(),
+    "last_offset": T.LongType(),
+    "read": T.LongType(),
+    "backed_up": T.LongType(),
+    "output_rows": T.LongType(),
+    "filtered": T.LongType(),
+    "dlq": T.LongType(),
+    "filtered_offsets": T.ArrayType(T.LongType()),
+    "started_at": T.TimestampType(),
+    "ended_at": T.TimestampType(),
 }
-RESERVED_OUTPUT_NAMES = {*SOURCE_COLUMNS.values(), "source_index", *PARTITIONS.fieldNames()}
 
-PASSED_THROUGH = [*COORDINATES.fieldNames(), *PARTITIONS.fieldNames(), "batch_id"]
-STATUS_OK, STATUS_FILTERED, STATUS_ERROR = "ok", "filtered", "error"
+
+def struct(names: Iterable[str]) -> T.StructType:
+    """A ``StructType`` of the named columns, each with its one type."""
+    return T.StructType([T.StructField(name, _TYPES[name]) for name in names])
+
+
+LEDGER_SCHEMA = struct(LEDGER_COLUMNS)
 
 
 def processed_schema(output: T.StructType) -> T.StructType:
@@ -79,13 +66,10 @@ def processed_schema(output: T.StructType) -> T.StructType:
     """
     return T.StructType(
         [
-            *COORDINATES.fields,
-            *PARTITIONS.fields,
-            BATCH_ID,
-            *ORIGINAL.fields,
+            *struct([*COORDINATES, *PARTITION_COLUMNS, "batch_id", *ORIGINAL]).fields,
             T.StructField("status", T.StringType()),
             T.StructField("output_index", T.IntegerType()),
-            *ERROR.fields,
+            *struct(ERROR_COLUMNS).fields,
             T.StructField("output", output),
         ]
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.partitioning import PARTITION_COLUMNS
+from jobs.core.columns import PARTITION_COLUMNS
 from jobs.schemas import HEADERS
 
 

@@ -22,10 +22,10 @@ if __package__ in (None, ""):  # run as a file by spark-submit
 
 from jobs.cli import parse_config
 from jobs.config import JobConfig
-from jobs.errors import ConfigError, JobError
+from jobs.core.errors import ConfigError, JobError
+from jobs.core.processor import LoadedProcessor, load_processor
 from jobs.paths import check_writable
 from jobs.preflight import check_reachable, check_topics
-from jobs.processor import LoadedProcessor, load_processor
 
 log = logging.getLogger("jobs.stream")
 

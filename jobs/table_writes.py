@@ -20,7 +20,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.schemas import OUTPUT_KEY, RECORD_KEY
+from jobs.core.columns import OUTPUT_KEY, RECORD_KEY
 from jobs.sinks import append_delta
 
 log = logging.getLogger("jobs.replay")

@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any, ClassVar
 
-from jobs.failures import (
+from jobs.core.failures import (
     InvalidJson,
     MissingField,
     NestingTooDeep,

@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 from pyspark.sql import functions as F
 
-from jobs.failures import MAX_MESSAGE_CHARS
-from jobs.partitioning import partition_values
+from jobs.core.failures import MAX_MESSAGE_CHARS
+from jobs.core.partitioning import partition_values
 from kafka_utils import Message, Record
 from kafka_utils.pytest_plugin import new_name
 from tests.catalogue_processor import ODD_MESSAGE, PARIS_TIME

@@ -15,7 +15,7 @@ from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
 from jobs.apply import ProcessorRun
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 from jobs.schemas import processed_schema
 
 OUTPUT = T.StructType([T.StructField("text", T.StringType()), T.StructField("n", T.IntegerType())])

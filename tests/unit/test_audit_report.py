@@ -1,10 +1,10 @@
-"""``jobs.audit_report``: problems from per-hour facts, the table and the JSON."""
+"""``jobs.core.audit_report``: problems from per-hour facts, the table and the JSON."""
 
 from __future__ import annotations
 
 import json
 
-from jobs.audit_report import AuditReport, Problem, describe_gaps, problems_from_hours
+from jobs.core.audit_report import AuditReport, Problem, describe_gaps, problems_from_hours
 
 
 def hour(partition=0, hour_="09", **problems):

@@ -1,4 +1,4 @@
-"""``jobs.batch_stats``: per-batch counts, the batch log line and the run's totals."""
+"""``jobs.core.batch_stats``: per-batch counts, the batch log line and the run's totals."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jobs.batch_stats import BatchStats, PartitionStats, RunTotals, as_dict
+from jobs.core.batch_stats import BatchStats, PartitionStats, RunTotals, as_dict
 
 
 def part(topic="orders", partition=0, first=0, last=9, read=10, output=7, filtered=1, dlq=2):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from pyspark.sql import types as T
 
-from jobs.failures import (
+from jobs.core.failures import (
     InvalidJson,
     MissingField,
     NestingTooDeep,

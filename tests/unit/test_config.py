@@ -10,7 +10,7 @@ import pytest
 
 from jobs.cli import build_parser, parse_config
 from jobs.config import REDACTED, JobConfig, Trigger, parse_duration, parse_trigger
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 
 SECRET = "hunter2-s3cr3t"
 REQUIRED = {

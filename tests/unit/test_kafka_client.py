@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 from jobs.kafka_client import kafka_python_options
 
 SECRET = "pa55-W0rd"

@@ -16,7 +16,7 @@ import pytest
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_type
 
-from jobs.failures import OutputSchemaMismatch
+from jobs.core.failures import OutputSchemaMismatch
 from jobs.output_rows import output_rows
 
 SCHEMA = T.StructType([T.StructField("id", T.LongType()), T.StructField("name", T.StringType())])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 from jobs.paths import check_writable, local_path
 
 ROOT = os.geteuid() == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.errors import ConfigError
+from jobs.core.errors import ConfigError
 from jobs.replay_config import parse_replay_config
 
 BASE = ["--processor", "m:p", "--backup-path", "/b", "--dlq-path", "/d"]

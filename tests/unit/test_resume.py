@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jobs.errors import InfrastructureError
+from jobs.core.errors import InfrastructureError
 from jobs.resume import starting_offsets
 
 PARTITIONS = [("t", 0), ("t", 1), ("u", 0)]

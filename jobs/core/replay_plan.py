@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from jobs.errors import ConfigError, JobError
+from jobs.core.errors import ConfigError, JobError
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
 log = logging.getLogger("jobs.replay")

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-PARTITION_COLUMNS = ("date", "hour")
-
 
 def partition_values(timestamp: datetime, zone: str = "UTC") -> tuple[str, str]:
     """``("2026-11-22", "09")`` for a timestamp, in ``zone``; naive timestamps are UTC."""

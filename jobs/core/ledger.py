@@ -12,33 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import types as T
-
-from jobs.batch_stats import PartitionStats
-
-LEDGER_SCHEMA = T.StructType(
-    [
-        T.StructField("job_name", T.StringType()),
-        T.StructField("mode", T.StringType()),
-        T.StructField("run_id", T.StringType()),
-        T.StructField("batch_id", T.LongType()),
-        T.StructField("topic", T.StringType()),
-        T.StructField("partition", T.IntegerType()),
-        T.StructField("date", T.StringType()),
-        T.StructField("hour", T.StringType()),
-        T.StructField("first_offset", T.LongType()),
-        T.StructField("last_offset", T.LongType()),
-        T.StructField("read", T.LongType()),
-        T.StructField("backed_up", T.LongType()),
-        T.StructField("output_rows", T.LongType()),
-        T.StructField("filtered", T.LongType()),
-        T.StructField("dlq", T.LongType()),
-        T.StructField("filtered_offsets", T.ArrayType(T.LongType())),
-        T.StructField("started_at", T.TimestampType()),
-        T.StructField("ended_at", T.TimestampType()),
-    ]
-)
+from jobs.core.batch_stats import PartitionStats
 
 
 @dataclass(frozen=True)
@@ -52,15 +26,15 @@ class LedgerEntry:
 
 
 def ledger_rows(
-    spark: SparkSession,
     batch_id: int,
     partitions: Sequence[PartitionStats],
     entry: LedgerEntry,
     *,
     started_at: datetime,
     ended_at: datetime,
-) -> DataFrame:
-    rows = [
+) -> list[tuple]:
+    """One row per partition stats, in the order of ``jobs.core.columns.LEDGER_COLUMNS``."""
+    return [
         (
             entry.job_name,
             entry.mode,
@@ -83,4 +57,3 @@ def ledger_rows(
         )
         for p in partitions
     ]
-    return spark.createDataFrame(rows, LEDGER_SCHEMA)
