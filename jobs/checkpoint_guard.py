@@ -13,7 +13,7 @@ import json
 
 from pyspark.sql import SparkSession
 
-from jobs.config import JobConfig
+from jobs.config.stream import JobConfig
 from jobs.core.errors import ConfigError
 
 MARKER = "kafka-stream-job.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import time
 
-from jobs.config import JobConfig
+from jobs.config.stream import JobConfig
 from jobs.core.errors import ConfigError, InfrastructureError
 from jobs.kafka_client import list_topics
 

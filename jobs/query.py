@@ -16,7 +16,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from jobs.apply import ProcessorRun
 from jobs.checkpoint_guard import check_checkpoint
-from jobs.config import JobConfig
+from jobs.config.stream import JobConfig
 from jobs.core.batch_stats import BatchStats, RunTotals
 from jobs.core.errors import InfrastructureError
 from jobs.core.processor import LoadedProcessor

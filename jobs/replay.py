@@ -12,10 +12,10 @@ import logging
 import sys
 import time
 
+from jobs.config.replay import ReplayConfig, parse_replay_config
 from jobs.core.batch_stats import RunTotals
 from jobs.core.errors import ConfigError, JobError
 from jobs.core.replay_plan import Progress, ReplayPlan
-from jobs.replay_config import ReplayConfig, parse_replay_config
 
 log = logging.getLogger("jobs.replay")
 

@@ -6,6 +6,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.apply import ProcessorRun
+from jobs.config.replay import LEDGER_MODES, ReplayConfig
 from jobs.core.batch_stats import RunTotals
 from jobs.core.errors import ConfigError
 from jobs.core.processor import LoadedProcessor
@@ -21,7 +22,6 @@ from jobs.core.replay_plan import (
 from jobs.kafka_offsets import broker_offsets
 from jobs.output_schema import resolve_output_schema
 from jobs.pipeline import Destinations, MicroBatchPipeline
-from jobs.replay_config import LEDGER_MODES, ReplayConfig
 from jobs.replay_sources import archived, as_kafka_rows, check_zone, failed, kafka_rows
 from jobs.sinks import KafkaTopic
 from jobs.table_writes import KeyedWrites

@@ -20,8 +20,8 @@ if __package__ in (None, ""):  # run as a file by spark-submit
     if importlib.util.find_spec("jobs") is None:  # no --py-files zip: use the checkout
         sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from jobs.cli import parse_config
-from jobs.config import JobConfig
+from jobs.config.stream import JobConfig
+from jobs.config.stream_cli import parse_config
 from jobs.core.errors import ConfigError, JobError
 from jobs.core.processor import LoadedProcessor, load_processor
 from jobs.paths import check_writable

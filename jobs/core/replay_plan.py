@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from jobs.core.errors import ConfigError, JobError
 
@@ -40,40 +40,6 @@ class HourRange:
 
     def __str__(self) -> str:
         return "{} to {}".format(*self.bounds)
-
-
-def parse_hour(text: str, setting: str) -> datetime:
-    try:
-        return datetime.strptime(text.strip(), HOUR_FORMAT)
-    except ValueError:
-        raise ConfigError(setting, f"{text!r} is not an hour; e.g. 2026-11-22T09") from None
-
-
-def parse_hour_range(first: str | None, last: str | None) -> HourRange | None:
-    """``--from``/``--to``; either may be left out for an open end, both for every hour."""
-    if first is None and last is None:
-        return None
-    start = parse_hour(first, "--from") if first else datetime(1970, 1, 1)
-    end = parse_hour(last, "--to") if last else datetime(9999, 12, 31, 23)
-    if end < start:
-        raise ConfigError("--to", f"{last} is before --from {first}: the range is reversed")
-    return HourRange(start, end)
-
-
-def parse_timestamp_ms(text: str, setting: str) -> int:
-    """Epoch milliseconds, or an ISO time (``2026-11-22T09:30:00Z``; no zone means UTC)."""
-    value = text.strip()
-    if value.isdecimal():
-        return int(value)
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            setting, f"{text!r}: give epoch milliseconds or an ISO time (2026-11-22T09:30:00Z)"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""``jobs.config`` and ``jobs.cli``: flags and settings files into one validated JobConfig."""
+"""``jobs.config.stream`` and ``stream_cli``: flags and settings files into one JobConfig."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.cli import build_parser, parse_config
-from jobs.config import REDACTED, JobConfig, Trigger, parse_duration, parse_trigger
+from jobs.config.stream import JobConfig, Trigger, parse_trigger
+from jobs.config.stream_cli import build_parser, parse_config
+from jobs.config.values import REDACTED, parse_duration
 from jobs.core.errors import ConfigError
 
 SECRET = "hunter2-s3cr3t"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from jobs.config.replay import parse_replay_config
 from jobs.core.errors import ConfigError
-from jobs.replay_config import parse_replay_config
 
 BASE = ["--processor", "m:p", "--backup-path", "/b", "--dlq-path", "/d"]
 KAFKA = ["kafka", *BASE, "--bootstrap-servers", "h:1"]

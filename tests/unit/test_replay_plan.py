@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from jobs.config.values import parse_hour_range, parse_timestamp_ms
 from jobs.core.errors import ConfigError
 from jobs.core.replay_plan import (
     Hole,
@@ -14,8 +15,6 @@ from jobs.core.replay_plan import (
     chunks,
     group_by_size,
     offset_ranges,
-    parse_hour_range,
-    parse_timestamp_ms,
     within_retention,
 )
 

@@ -12,13 +12,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from jobs.config import (
-    JobConfig,
-    parse_duration,
-    parse_kafka_options,
-    parse_stop_at_offsets,
-    parse_trigger,
-)
+from jobs.config.stream import JobConfig, parse_stop_at_offsets, parse_trigger
+from jobs.config.values import parse_duration, parse_kafka_options
 from jobs.core.errors import ConfigError
 
 DESCRIPTION = """\

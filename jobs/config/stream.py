@@ -11,15 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from jobs.config.values import parse_duration, parse_partition_offsets, redact
 from jobs.core.errors import ConfigError
 from jobs.core.partitioning import is_known_zone
 
 TriggerKind = Literal["processing-time", "available-now", "once"]
-SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|(^|\.)key$", re.IGNORECASE)
-REDACTED = "*****(redacted)"
-_OPTION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 
 @dataclass(frozen=True)
@@ -96,10 +92,6 @@ class JobConfig:
         return shown
 
 
-def redact(options: dict[str, str]) -> dict[str, str]:
-    return {k: REDACTED if SECRET_KEY.search(k) else v for k, v in options.items()}
-
-
 def parse_trigger(text: str) -> Trigger:
     """``processing-time=10s`` (also ms, m, h; ``0`` runs batches back to back),
     ``available-now`` or ``once``."""
@@ -111,63 +103,9 @@ def parse_trigger(text: str) -> Trigger:
     raise ConfigError("--trigger", f"{text!r}; use processing-time=10s, available-now or once")
 
 
-def parse_duration(text: str, setting: str) -> float:
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise ConfigError(setting, f"{text!r} is not a duration; e.g. 500ms, 10s, 2m")
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-
-
-def parse_kafka_options(pairs: list[str]) -> dict[str, str]:
-    """``key=value`` pairs; the value may itself contain ``=``. Never echoes a value."""
-    options: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not _OPTION_KEY.fullmatch(key.strip()):
-            raise ConfigError("--kafka-option", f"{_shown_key(key.strip())!r} is not key=value")
-        options[key.strip()] = value
-    return options
-
-
-def _shown_key(key: str) -> str:
-    """The key for a message: cut after a secret-looking word, as a value may follow it."""
-    secret = SECRET_KEY.search(key)
-    return key if secret is None or secret.end() == len(key) else f"{key[: secret.end()]}…"
-
-
 def parse_stop_at_offsets(text: str) -> dict[str, dict[int, int]]:
     """``{"topic": {"0": 100, "1": 250}}``: stop once each partition reached its offset."""
     return parse_partition_offsets(text, "--stop-at-offsets")
-
-
-def parse_partition_offsets(text: str, setting: str) -> dict[str, dict[int, int]]:
-    """``{"topic": {"0": 100, "1": 250}}``: an offset per topic-partition."""
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ConfigError(setting, f"not valid JSON ({e.msg} at {e.pos})") from None
-    example = 'e.g. {"orders": {"0": 100, "1": 250}}'
-    if not isinstance(raw, dict) or not raw:
-        raise ConfigError(setting, f"expected a non-empty object of topics; {example}")
-    parsed: dict[str, dict[int, int]] = {}
-    for topic, partitions in raw.items():
-        if not isinstance(partitions, dict) or not partitions:
-            raise ConfigError(setting, f"topic {topic!r}: expected an object; {example}")
-        parsed[topic] = {}
-        for partition, offset in partitions.items():
-            if (
-                not str(partition).isdecimal()
-                or not isinstance(offset, int)
-                or isinstance(offset, bool)
-                or offset < 0
-            ):
-                raise ConfigError(
-                    setting,
-                    f"{topic}[{partition}] = {offset!r}: partitions and offsets must be "
-                    f"non-negative integers; {example}",
-                )
-            parsed[topic][int(partition)] = offset
-    return parsed
 
 
 def _require(value: object, flag: str, what: str) -> None:

@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from jobs.config import (
+from jobs.config.values import (
     parse_duration,
+    parse_hour_range,
     parse_kafka_options,
     parse_partition_offsets,
+    parse_timestamp_ms,
     redact,
 )
 from jobs.core.errors import ConfigError
 from jobs.core.partitioning import is_known_zone
-from jobs.core.replay_plan import HourRange, parse_hour_range, parse_timestamp_ms
+from jobs.core.replay_plan import HourRange
 
 Mode = Literal["kafka", "backup", "dlq"]
 LEDGER_MODES = {"kafka": "replay-kafka", "backup": "replay-backup", "dlq": "redrive"}
