@@ -48,7 +48,7 @@ def microseconds_per_record(records: list[SampleRecord], repeats: int = 3) -> fl
 
         from jobs.apply import ProcessorRun
         from jobs.core.processor import load_processor
-        from jobs.schemas import processed_schema
+        from jobs.io.schemas import processed_schema
 
         loaded = load_processor(PROCESSOR)
         schema = _struct(loaded.output_schema)

@@ -27,9 +27,9 @@ from jobs.core.failures import (
     error_type,
 )
 from jobs.core.processor import Record, load_processor
+from jobs.io.schemas import processed_schema
 from jobs.output_rows import output_rows
 from jobs.record_timer import time_limit
-from jobs.schemas import processed_schema
 
 _RECORD_COLUMNS = ["key", "value", "topic", "partition", "offset", "timestamp", "headers"]
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

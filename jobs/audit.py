@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     except JobError as e:
         log.error("%s", e)
         return e.exit_code
-    from jobs.spark_session import build_spark_session
+    from jobs.io.spark_session import build_spark_session
 
     spark = build_spark_session("kafka-audit", args.master)
     try:
@@ -63,7 +63,7 @@ def settings(args: argparse.Namespace):
             parse_duration(args.broker_timeout, "--broker-timeout"),
         )
         log.info("comparing with the broker at %s, options %s", broker[0], redact(broker[1]))
-        from jobs.kafka_client import list_topics
+        from jobs.io.kafka_client import list_topics
 
         list_topics(*broker)
     return scope, broker
@@ -108,8 +108,8 @@ def audit(spark, scope, broker=None) -> AuditReport:
 
 def compare_with_broker(spark, queries, broker, notes: list[str]) -> list[Problem]:
     from jobs.core.replay_plan import OffsetRange
-    from jobs.kafka_offsets import broker_offsets
-    from jobs.replay_sources import kafka_rows
+    from jobs.io.kafka_offsets import broker_offsets
+    from jobs.io.kafka_source import kafka_rows
 
     servers, options, timeout = broker
     coverage = queries.coverage()

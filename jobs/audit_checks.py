@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
 from jobs.core.replay_plan import HourRange
-from jobs.replay_sources import in_hours, of_topics, read_table
+from jobs.io.tables import in_hours, of_topics, read_table
 from jobs.stamp import partition_columns
 
 KEY = ["topic", "partition", "offset"]

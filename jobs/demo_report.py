@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import SparkSession
 
-from jobs.paths import local_path
+from jobs.io.paths import local_path
 
 HourKey = tuple[str, str]
 MAX_HOUR_ROWS = 10
@@ -117,7 +117,7 @@ def _where_and_how(report: DemoReport, **paths: str) -> list[str]:
         f'  spark.read.format("delta").load("{paths["dlq"]}").groupBy("error_type").count().show()',
         "",
         "Or in one line, from the repository root:",
-        '  .venv/bin/python -c "from jobs.spark_session import build_spark_session as b; '
+        '  .venv/bin/python -c "from jobs.io.spark_session import build_spark_session as b; '
         f"b().read.format('delta').load('{paths['output']}').where(\\\"{where}\\\").show()\"",
     ]
 

@@ -4,7 +4,7 @@ Order matters: backup first (a processor bug can never lose raw data), then the 
 then output and DLQ, then the ledger. In the stream each Delta append carries
 ``txnAppId``/``txnVersion=batch_id``, so when Spark replays a batch after a crash, tables that
 already have it skip the write; replays run the same steps with writes keyed by source record
-(``jobs.table_writes``).
+(``jobs.io.table_writes``).
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ from jobs.core.columns import (
 from jobs.core.errors import StopRequested
 from jobs.core.faults import crash_point
 from jobs.core.ledger import LedgerEntry, ledger_rows
-from jobs.poison import PoisonIsolation, covering_exactly, crash_rows, is_worker_death
-from jobs.schemas import LEDGER_SCHEMA, processed_schema
-from jobs.sinks import KafkaTopic, as_json_records, with_error_headers
+from jobs.io.schemas import LEDGER_SCHEMA, processed_schema
+from jobs.io.sinks import KafkaTopic, as_json_records, with_error_headers
+from jobs.io.spark_errors import is_worker_death
+from jobs.io.table_writes import KeyedWrites, TxnWrites
+from jobs.poison import PoisonIsolation, covering_exactly, crash_rows
 from jobs.stamp import stamp
-from jobs.table_writes import KeyedWrites, TxnWrites
 
 TableWrites = TxnWrites | KeyedWrites
 

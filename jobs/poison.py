@@ -20,21 +20,11 @@ from pyspark.sql import types as T
 
 from jobs.core.columns import RECORD_KEY, STATUS_ERROR
 from jobs.core.errors import InfrastructureError
+from jobs.io.spark_errors import is_worker_death
 
 log = logging.getLogger("jobs.stream")
 
 Key = tuple[str, int, int]
-WORKER_DIED = (
-    "Python worker exited unexpectedly",
-    "crashed",
-    "EOFException",
-    "Connection reset",
-)
-
-
-def is_worker_death(error: BaseException) -> bool:
-    text = str(error)
-    return any(marker in text for marker in WORKER_DIED)
 
 
 def find_poison(keys: list[Key], kills_worker: Callable[[list[Key]], bool]) -> list[Key]:

@@ -15,25 +15,20 @@ from pyspark.sql import types as T
 from pyspark.sql.streaming import StreamingQuery
 
 from jobs.apply import ProcessorRun
-from jobs.checkpoint_guard import check_checkpoint
 from jobs.config.stream import JobConfig
 from jobs.core.batch_stats import BatchStats, RunTotals
 from jobs.core.errors import InfrastructureError
+from jobs.core.offsets import starting_offsets
 from jobs.core.processor import LoadedProcessor
-from jobs.group_commit import GroupCommitter
-from jobs.kafka_offsets import broker_offsets
-from jobs.output_schema import resolve_output_schema
+from jobs.io.checkpoint import check_checkpoint, checkpoint_has_offsets
+from jobs.io.group_commit import GroupCommitter
+from jobs.io.kafka_offsets import broker_offsets
+from jobs.io.output_schema import resolve_output_schema
+from jobs.io.sinks import KafkaTopic
+from jobs.io.spark_errors import failure_message
+from jobs.io.table_writes import KeyedWrites, TxnWrites
+from jobs.io.tables import as_kafka_rows, backup_ends, ledger_ends, unrecorded
 from jobs.pipeline import Destinations, MicroBatchPipeline
-from jobs.replay_sources import as_kafka_rows
-from jobs.resume import (
-    backup_ends,
-    checkpoint_has_offsets,
-    ledger_ends,
-    starting_offsets,
-    unrecorded,
-)
-from jobs.sinks import KafkaTopic
-from jobs.table_writes import KeyedWrites, TxnWrites
 
 log = logging.getLogger("jobs.stream")
 
@@ -204,15 +199,6 @@ class StreamingJob:
             topic(c.output_topic),
             topic(c.dlq_topic),
         )
-
-
-def failure_message(error: BaseException) -> str:
-    """The first lines of a query failure, without the JVM stack."""
-    text = getattr(error, "desc", None) or str(error)
-    lines = [
-        line for line in str(text).splitlines() if line.strip() and not line.startswith("\tat ")
-    ]
-    return "the streaming query failed: " + "\n".join(lines[:6])
 
 
 @contextmanager

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", e)
         return e.exit_code
     log.info("settings %s", json.dumps(config.describe(), default=str))
-    from jobs.spark_session import build_spark_session
+    from jobs.io.spark_session import build_spark_session
 
     began = time.monotonic()
     spark = build_spark_session(f"kafka-replay:{config.name}", config.master)
@@ -63,9 +63,9 @@ def run(spark, config: ReplayConfig, loaded, began: float) -> int:
 
 def check_before_start(config: ReplayConfig):
     from jobs.core.processor import load_processor
-    from jobs.kafka_client import list_topics
-    from jobs.paths import check_writable
-    from jobs.preflight import check_reachable
+    from jobs.io.kafka_client import list_topics
+    from jobs.io.paths import check_writable
+    from jobs.io.preflight import check_reachable
     from jobs.stream import check_python_packages
 
     check_python_packages()

@@ -19,12 +19,13 @@ from jobs.core.replay_plan import (
     offset_ranges,
     within_retention,
 )
-from jobs.kafka_offsets import broker_offsets
-from jobs.output_schema import resolve_output_schema
+from jobs.io.kafka_offsets import broker_offsets
+from jobs.io.kafka_source import kafka_rows
+from jobs.io.output_schema import resolve_output_schema
+from jobs.io.sinks import KafkaTopic
+from jobs.io.table_writes import KeyedWrites
+from jobs.io.tables import archived, as_kafka_rows, check_zone, failed
 from jobs.pipeline import Destinations, MicroBatchPipeline
-from jobs.replay_sources import archived, as_kafka_rows, check_zone, failed, kafka_rows
-from jobs.sinks import KafkaTopic
-from jobs.table_writes import KeyedWrites
 
 
 class ReplayRunner:

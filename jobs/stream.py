@@ -24,8 +24,8 @@ from jobs.config.stream import JobConfig
 from jobs.config.stream_cli import parse_config
 from jobs.core.errors import ConfigError, JobError
 from jobs.core.processor import LoadedProcessor, load_processor
-from jobs.paths import check_writable
-from jobs.preflight import check_reachable, check_topics
+from jobs.io.paths import check_writable
+from jobs.io.preflight import check_reachable, check_topics
 
 log = logging.getLogger("jobs.stream")
 
@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", e)
         return e.exit_code
     log.info("settings %s", json.dumps(config.describe(), default=str))
+    from jobs.io.spark_session import build_spark_session
     from jobs.query import StreamingJob, stop_signals
-    from jobs.spark_session import build_spark_session
 
     began = time.monotonic()
     spark = build_spark_session(f"kafka-stream:{config.name}", config.master)

@@ -16,7 +16,7 @@ from pyspark.sql.pandas.types import to_arrow_schema
 
 from jobs.apply import ProcessorRun
 from jobs.core.errors import ConfigError
-from jobs.schemas import processed_schema
+from jobs.io.schemas import processed_schema
 
 OUTPUT = T.StructType([T.StructField("text", T.StringType()), T.StructField("n", T.IntegerType())])
 PROCESSED = to_arrow_schema(processed_schema(OUTPUT), timezone="UTC")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from jobs.poison import find_poison, is_worker_death
+from jobs.io.spark_errors import is_worker_death
+from jobs.poison import find_poison
 
 KEYS = [("t", p, o) for p in (0, 1) for o in range(50)]
 

@@ -9,7 +9,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from jobs.core.batch_stats import BatchStats
-from jobs.kafka_client import kafka_python_options
+from jobs.io.kafka_client import kafka_python_options
 
 
 class GroupCommitter:

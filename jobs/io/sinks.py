@@ -8,7 +8,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.core.columns import PARTITION_COLUMNS
-from jobs.schemas import HEADERS
+from jobs.io.schemas import HEADERS
 
 
 def append_delta(

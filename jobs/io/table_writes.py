@@ -21,7 +21,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.core.columns import OUTPUT_KEY, RECORD_KEY
-from jobs.sinks import append_delta
+from jobs.io.sinks import append_delta
+from jobs.io.spark_errors import is_concurrent_commit
 
 log = logging.getLogger("jobs.replay")
 T = TypeVar("T")
@@ -136,7 +137,7 @@ def with_retries(write: Callable[[], T], attempts: int = 4) -> T:
         try:
             return write()
         except Exception as e:
-            if "Concurrent" not in type(e).__name__ + str(e)[:200] or attempt == attempts:
+            if not is_concurrent_commit(e) or attempt == attempts:
                 raise
             log.warning("concurrent commit to the table; retrying the merge (%d)", attempt)
             time.sleep(0.5 * attempt)

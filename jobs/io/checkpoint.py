@@ -96,3 +96,8 @@ def last_offsets_topics(files: HadoopFiles) -> set[str] | None:
     lines = files.read(f"offsets/{max(batches)}").splitlines()
     sources = [json.loads(line) for line in lines[2:] if line.startswith("{")]
     return {topic for source in sources for topic in source}
+
+
+def checkpoint_has_offsets(spark: SparkSession, checkpoint: str) -> bool:
+    """True when Spark would resume from the checkpoint (its offset log has an entry)."""
+    return any(name.isdecimal() for name in HadoopFiles(spark, checkpoint).names("offsets"))

@@ -7,7 +7,7 @@ import time
 
 from jobs.config.stream import JobConfig
 from jobs.core.errors import ConfigError, InfrastructureError
-from jobs.kafka_client import list_topics
+from jobs.io.kafka_client import list_topics
 
 
 def check_reachable(bootstrap_servers: str, timeout: float) -> None:

@@ -1,13 +1,11 @@
-"""Where a replay reads its records: a Kafka offset range, archived hours, or the DLQ.
+"""Reads of the job's Delta tables: what replays, ``--resume-from-ledger`` and the audit read.
 
-Each reader returns rows shaped like Spark's Kafka source (``key, value, topic, partition,
-offset, timestamp, timestampType, headers``), so the replay runs the stream's own pipeline, and
-the original coordinates and timestamps are kept.
+Rows meant for the pipeline come back shaped like Spark's Kafka source (``as_kafka_rows``), so a
+replay runs the stream's own pipeline with the original coordinates and timestamps.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from delta.tables import DeltaTable
@@ -16,35 +14,11 @@ from pyspark.sql import functions as F
 
 from jobs.core.columns import KAFKA_SHAPE
 from jobs.core.errors import ConfigError
+from jobs.core.offsets import TopicPartition
 from jobs.core.partitioning import partition_values
-from jobs.core.replay_plan import HourRange, OffsetRange
+from jobs.core.replay_plan import HourRange
 
-
-def kafka_rows(
-    spark: SparkSession,
-    bootstrap_servers: str,
-    kafka_options: dict[str, str],
-    chunk: list[OffsetRange],
-) -> DataFrame:
-    """The records of ``chunk``'s offset ranges, read in one Spark batch query."""
-    assign: dict[str, list[int]] = {}
-    starting: dict[str, dict[str, int]] = {}
-    ending: dict[str, dict[str, int]] = {}
-    for r in chunk:
-        assign.setdefault(r.topic, []).append(r.partition)
-        starting.setdefault(r.topic, {})[str(r.partition)] = r.start
-        ending.setdefault(r.topic, {})[str(r.partition)] = r.end
-    reader = (
-        spark.read.format("kafka")
-        .option("kafka.bootstrap.servers", bootstrap_servers)
-        .option("assign", json.dumps(assign))
-        .option("startingOffsets", json.dumps(starting))
-        .option("endingOffsets", json.dumps(ending))
-        .option("includeHeaders", "true")
-    )
-    for key, value in kafka_options.items():
-        reader = reader.option(f"kafka.{key}", value)
-    return reader.load()
+RESUMING_MODES = ("stream", "resume")
 
 
 def in_hours(hours: HourRange | None) -> Column:
@@ -110,3 +84,47 @@ def check_zone(spark: SparkSession, backup_path: str, zone: str) -> None:
             f"(a record of {moment:%Y-%m-%d %H:%M} UTC is in {row['date']} hour {row['hour']});"
             " give the --timezone the streaming job uses",
         )
+
+
+def ledger_ends(
+    spark: SparkSession, ledger_path: str, job_name: str, topics: tuple[str, ...]
+) -> dict[TopicPartition, int]:
+    """Per topic-partition, one past the last offset the job's stream fully recorded."""
+    if not DeltaTable.isDeltaTable(spark, ledger_path):
+        return {}
+    rows = (
+        spark.read.format("delta")
+        .load(ledger_path)
+        .where(
+            (F.col("job_name") == job_name)
+            & F.col("mode").isin(list(RESUMING_MODES))
+            & F.col("topic").isin(list(topics))
+        )
+        .groupBy("topic", "partition")
+        .agg(F.max("last_offset").alias("last"))
+        .collect()
+    )
+    return {(r["topic"], r["partition"]): r["last"] + 1 for r in rows}
+
+
+def unrecorded(
+    spark: SparkSession, backup_path: str, topics: tuple[str, ...], ends: dict[TopicPartition, int]
+) -> DataFrame | None:
+    """Backup rows of ``topics`` at or past the ledger's end offsets (all rows of partitions
+    the ledger does not know)."""
+    if not DeltaTable.isDeltaTable(spark, backup_path):
+        return None
+    backup = spark.read.format("delta").load(backup_path).where(F.col("topic").isin(list(topics)))
+    past_end = F.lit(True)
+    if ends:
+        known = spark.createDataFrame(
+            [(t, p, e) for (t, p), e in ends.items()], "topic STRING, partition INT, end LONG"
+        )
+        backup = backup.join(F.broadcast(known), ["topic", "partition"], "left")
+        past_end = F.col("end").isNull() | (F.col("offset") >= F.col("end"))
+    return backup.where(past_end).drop("end").dropDuplicates(["topic", "partition", "offset"])
+
+
+def backup_ends(rows: DataFrame) -> dict[TopicPartition, int]:
+    found = rows.groupBy("topic", "partition").agg(F.max("offset").alias("last")).collect()
+    return {(r["topic"], r["partition"]): r["last"] + 1 for r in found}

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from jobs.core.errors import ConfigError, InfrastructureError
-from jobs.kafka_client import kafka_python_options
-
-TopicPartition = tuple[str, int]
+from jobs.core.offsets import TopicPartition
+from jobs.io.kafka_client import kafka_python_options
 
 
 class BrokerOffsets:
