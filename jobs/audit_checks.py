@@ -16,7 +16,7 @@ from pyspark.sql.window import Window
 
 from jobs.core.replay_plan import HourRange
 from jobs.io.tables import in_hours, of_topics, read_table
-from jobs.stamp import partition_columns
+from jobs.pipeline.stamp import partition_columns
 
 KEY = ["topic", "partition", "offset"]
 TP_HOUR = ["topic", "partition", "date", "hour"]

@@ -14,7 +14,6 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 from pyspark.sql.streaming import StreamingQuery
 
-from jobs.apply import ProcessorRun
 from jobs.config.stream import JobConfig
 from jobs.core.batch_stats import BatchStats, RunTotals
 from jobs.core.errors import InfrastructureError
@@ -28,7 +27,8 @@ from jobs.io.sinks import KafkaTopic
 from jobs.io.spark_errors import failure_message
 from jobs.io.table_writes import KeyedWrites, TxnWrites
 from jobs.io.tables import as_kafka_rows, backup_ends, ledger_ends, unrecorded
-from jobs.pipeline import Destinations, MicroBatchPipeline
+from jobs.pipeline.apply import ProcessorRun
+from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
 
 log = logging.getLogger("jobs.stream")
 

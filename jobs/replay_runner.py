@@ -5,7 +5,6 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.apply import ProcessorRun
 from jobs.config.replay import LEDGER_MODES, ReplayConfig
 from jobs.core.batch_stats import RunTotals
 from jobs.core.errors import ConfigError
@@ -25,7 +24,8 @@ from jobs.io.output_schema import resolve_output_schema
 from jobs.io.sinks import KafkaTopic
 from jobs.io.table_writes import KeyedWrites
 from jobs.io.tables import archived, as_kafka_rows, check_zone, failed
-from jobs.pipeline import Destinations, MicroBatchPipeline
+from jobs.pipeline.apply import ProcessorRun
+from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
 
 
 class ReplayRunner:

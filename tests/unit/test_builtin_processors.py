@@ -18,7 +18,7 @@ from jobs.core.failures import (
     WrongFieldType,
     error_type,
 )
-from jobs.output_rows import output_rows
+from jobs.pipeline.output_rows import output_rows
 from jobs.processor import Record
 from jobs.processors.builtin import JsonEvents, json_events, passthrough
 

@@ -1,4 +1,4 @@
-"""``jobs.core.partitioning`` and ``jobs.stamp``: date/hour partitions from the record timestamp.
+"""``jobs.core.partitioning`` and ``jobs.pipeline.stamp``: date/hour partitions of a timestamp.
 
 The Spark columns must agree with ``partition_values`` for every instant and zone, whatever
 the session time zone is.
@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs.core.partitioning import is_known_zone, partition_values
-from jobs.stamp import stamp
+from jobs.pipeline.stamp import stamp
 
 # --- partition_values (pure) ------------------------------------------------------------------
 

@@ -20,7 +20,6 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.apply import ProcessorRun
 from jobs.core.batch_stats import BatchStats, PartitionStats
 from jobs.core.columns import (
     BACKUP_COLUMNS,
@@ -38,8 +37,9 @@ from jobs.io.schemas import LEDGER_SCHEMA, processed_schema
 from jobs.io.sinks import KafkaTopic, as_json_records, with_error_headers
 from jobs.io.spark_errors import is_worker_death
 from jobs.io.table_writes import KeyedWrites, TxnWrites
-from jobs.poison import PoisonIsolation, covering_exactly, crash_rows
-from jobs.stamp import stamp
+from jobs.pipeline.apply import ProcessorRun
+from jobs.pipeline.poison import PoisonIsolation, covering_exactly, crash_rows
+from jobs.pipeline.stamp import stamp
 
 TableWrites = TxnWrites | KeyedWrites
 
@@ -133,7 +133,7 @@ class MicroBatchPipeline:
 
     def run_processor(self, rows: DataFrame, batch_id: int) -> tuple[DataFrame, list]:
         """The processed batch (cached) and its counts; records that kill the Python worker
-        are isolated and sent to the DLQ as ``WorkerCrash`` (``jobs.poison``)."""
+        are isolated and sent to the DLQ as ``WorkerCrash`` (``jobs.pipeline.poison``)."""
         schema = processed_schema(self.run.output_schema)
         processed = rows.mapInArrow(self.run, schema).persist(StorageLevel.MEMORY_AND_DISK)
         try:

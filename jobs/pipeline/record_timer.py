@@ -4,7 +4,7 @@ A record that makes the processor hang would otherwise hold its task, and the st
 The alarm interrupts Python code (loops, sleeps, socket waits) and raises ``Timeout`` inside
 the processor; ``Timeout`` is a ``BaseException`` so that a processor's own
 ``except Exception`` cannot swallow it. Code stuck inside a C call that ignores signals is not
-interrupted: a worker killed for it is then isolated as a ``WorkerCrash`` (``jobs.poison``).
+interrupted: a worker killed for it is then isolated as a ``WorkerCrash`` (``poison.py``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Poison pills: records that kill the Python worker instead of raising.
 
-A processor exception is caught per record (``jobs.apply``). A record that makes the worker
+A processor exception is caught per record (``jobs.pipeline.apply``). A record that makes the worker
 process die (``os._exit``, a segfault in a C extension, the OOM killer) fails the whole task;
 after Spark's task retries it fails the batch, and the stream would stop on it forever. So when
 the processor step fails that way, the batch is split in halves, and halves again, each half

@@ -28,8 +28,8 @@ from jobs.core.failures import (
 )
 from jobs.core.processor import Record, load_processor
 from jobs.io.schemas import processed_schema
-from jobs.output_rows import output_rows
-from jobs.record_timer import time_limit
+from jobs.pipeline.output_rows import output_rows
+from jobs.pipeline.record_timer import time_limit
 
 _RECORD_COLUMNS = ["key", "value", "topic", "partition", "offset", "timestamp", "headers"]
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
