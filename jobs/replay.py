@@ -13,9 +13,7 @@ import sys
 import time
 
 from jobs.config.replay import ReplayConfig, parse_replay_config
-from jobs.core.batch_stats import RunTotals
 from jobs.core.errors import ConfigError, JobError
-from jobs.core.replay_plan import Progress, ReplayPlan
 
 log = logging.getLogger("jobs.replay")
 
@@ -32,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return e.exit_code
     log.info("settings %s", json.dumps(config.describe(), default=str))
     from jobs.io.spark_session import build_spark_session
+    from jobs.runs.replay import run
 
     began = time.monotonic()
     spark = build_spark_session(f"kafka-replay:{config.name}", config.master)
@@ -40,25 +39,6 @@ def main(argv: list[str] | None = None) -> int:
     except JobError as e:
         log.error("%s", e)
         return e.exit_code
-
-
-def run(spark, config: ReplayConfig, loaded, began: float) -> int:
-    from jobs.replay_runner import ReplayRunner
-
-    runner = ReplayRunner(spark, config, loaded)
-    plan = runner.plan()
-    print(plan.describe(), flush=True)
-    if not plan.chunks:
-        print(f"nothing to replay: {plan.what} holds no records", flush=True)
-        return 0
-    if config.dry_run:
-        print("dry run: nothing written", flush=True)
-        return 0
-    totals = runner.run(plan, Progress(plan))
-    summary = replay_summary(config, totals, plan, runner.run_id, time.monotonic() - began)
-    print(summary_text(summary), flush=True)
-    print(json.dumps(summary), flush=True)
-    return 0
 
 
 def check_before_start(config: ReplayConfig):
@@ -88,38 +68,6 @@ def check_before_start(config: ReplayConfig):
         if missing:
             raise ConfigError("--topics", f"{missing} do not exist on {config.bootstrap_servers}")
     return loaded
-
-
-def replay_summary(
-    config: ReplayConfig, totals: RunTotals, plan: ReplayPlan, run_id: str, seconds: float
-) -> dict[str, object]:
-    summary = {
-        **totals.summary(seconds),
-        "event": "replay-summary",
-        "mode": config.mode,
-        "run_id": run_id,
-        "what": plan.what,
-        "missing": [str(h) for h in plan.holes],
-    }
-    if config.mode == "dlq":
-        summary["resolved"] = totals.read - totals.dlq
-        summary["still_failing"] = totals.dlq
-    if config.mode != "kafka" or config.skip_backup:
-        summary["backed_up"] = 0
-    return summary
-
-
-def summary_text(s: dict) -> str:
-    text = (
-        f"replay {s['mode']} ({s['run_id']}): {s['records_read']} records read in "
-        f"{s['batches']} chunk(s), {s['output_rows']} output rows, {s['filtered']} filtered, "
-        f"{s['sent_to_dlq']} failed (in the DLQ); {s['seconds']}s"
-    )
-    if "resolved" in s:
-        text += f"\n  redrive: {s['resolved']} resolved, {s['still_failing']} still failing"
-    for hole in s["missing"]:
-        text += f"\n  missing: {hole}"
-    return text
 
 
 if __name__ == "__main__":

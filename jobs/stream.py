@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return e.exit_code
     log.info("settings %s", json.dumps(config.describe(), default=str))
     from jobs.io.spark_session import build_spark_session
-    from jobs.query import StreamingJob, stop_signals
+    from jobs.runs.stream import StreamingJob, stop_signals, summary_text
 
     began = time.monotonic()
     spark = build_spark_session(f"kafka-stream:{config.name}", config.master)
@@ -84,20 +84,6 @@ def check_python_packages() -> None:
         raise ConfigError(
             "python", f"{', '.join(missing)} not installed; pip install pyarrow 'pandas<3'"
         )
-
-
-def summary_text(summary: dict, config: JobConfig) -> str:
-    lines = [
-        f"{config.name}: {summary['records_read']} records read in {summary['batches']} batches, "
-        f"{summary['output_rows']} output rows, {summary['filtered']} filtered, "
-        f"{summary['sent_to_dlq']} sent to the DLQ; {summary['seconds']}s in all, "
-        f"{summary['batch_seconds']}s in batches ({summary['records_per_second']} records/s)",
-        f"  backup: {config.backup_path}",
-        f"  dlq:    {config.dlq_path}",
-    ]
-    if config.output_path or config.output_topic:
-        lines.append(f"  output: {config.output_path or 'topic ' + str(config.output_topic)}")
-    return "\n".join(lines)
 
 
 def configure_logging() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -160,3 +163,52 @@ def _check_known(offsets: dict[str, dict[int, int]], known: dict, setting: str) 
         for partition in partitions:
             if (topic, partition) not in known:
                 raise ConfigError(setting, f"{topic}[{partition}] does not exist on the cluster")
+
+
+def run(spark, config: ReplayConfig, loaded, began: float) -> int:
+    runner = ReplayRunner(spark, config, loaded)
+    plan = runner.plan()
+    print(plan.describe(), flush=True)
+    if not plan.chunks:
+        print(f"nothing to replay: {plan.what} holds no records", flush=True)
+        return 0
+    if config.dry_run:
+        print("dry run: nothing written", flush=True)
+        return 0
+    totals = runner.run(plan, Progress(plan))
+    summary = replay_summary(config, totals, plan, runner.run_id, time.monotonic() - began)
+    print(summary_text(summary), flush=True)
+    print(json.dumps(summary), flush=True)
+    return 0
+
+
+def replay_summary(
+    config: ReplayConfig, totals: RunTotals, plan: ReplayPlan, run_id: str, seconds: float
+) -> dict[str, object]:
+    summary = {
+        **totals.summary(seconds),
+        "event": "replay-summary",
+        "mode": config.mode,
+        "run_id": run_id,
+        "what": plan.what,
+        "missing": [str(h) for h in plan.holes],
+    }
+    if config.mode == "dlq":
+        summary["resolved"] = totals.read - totals.dlq
+        summary["still_failing"] = totals.dlq
+    if config.mode != "kafka" or config.skip_backup:
+        summary["backed_up"] = 0
+    return summary
+
+
+def summary_text(s: dict) -> str:
+    text = (
+        f"replay {s['mode']} ({s['run_id']}): {s['records_read']} records read in "
+        f"{s['batches']} chunk(s), {s['output_rows']} output rows, {s['filtered']} filtered, "
+        f"{s['sent_to_dlq']} failed (in the DLQ); {s['seconds']}s"
+    )
+    if "resolved" in s:
+        text += f"\n  redrive: {s['resolved']} resolved, {s['still_failing']} still failing"
+    for hole in s["missing"]:
+        text += f"\n  missing: {hole}"
+    return text

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,18 +16,16 @@ from pyspark.sql.streaming import StreamingQuery
 from jobs.config.stream import JobConfig
 from jobs.core.batch_stats import BatchStats, RunTotals
 from jobs.core.errors import InfrastructureError
-from jobs.core.offsets import starting_offsets
 from jobs.core.processor import LoadedProcessor
-from jobs.io.checkpoint import check_checkpoint, checkpoint_has_offsets
+from jobs.io.checkpoint import check_checkpoint
 from jobs.io.group_commit import GroupCommitter
-from jobs.io.kafka_offsets import broker_offsets
 from jobs.io.output_schema import resolve_output_schema
 from jobs.io.sinks import KafkaTopic
 from jobs.io.spark_errors import failure_message
-from jobs.io.table_writes import KeyedWrites, TxnWrites
-from jobs.io.tables import as_kafka_rows, backup_ends, ledger_ends, unrecorded
+from jobs.io.table_writes import TxnWrites
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
+from jobs.runs.resume import finish_cut_short, resume_point
 
 log = logging.getLogger("jobs.stream")
 
@@ -62,7 +59,11 @@ class StreamingJob:
             on_batch=self.after_batch,
         )
         check_checkpoint(self.spark, self.config)
-        starting = self.resume_point(run) if self.config.resume_from_ledger else None
+        starting = (
+            resume_point(self.spark, self.config, lambda rows: self.finish_cut_short(run, rows))
+            if self.config.resume_from_ledger
+            else None
+        )
         query = self.start(self.pipeline, starting or self.config.starting_offsets)
         self._app_id = f"{self.config.name}-{query.id}"
         self._query_id.set()
@@ -73,41 +74,8 @@ class StreamingJob:
                 self._committer.close()
         return self.totals
 
-    def resume_point(self, run: ProcessorRun) -> str | None:
-        """``--resume-from-ledger``: None when the checkpoint has offsets (Spark resumes from
-        it); else finish a batch cut short, and start where the ledger and backup end."""
-        c = self.config
-        if checkpoint_has_offsets(self.spark, c.checkpoint):
-            log.info("--resume-from-ledger: the checkpoint has offsets; Spark resumes from it")
-            return None
-        ends = ledger_ends(self.spark, c.ledger_path, c.name, c.topics)
-        cut_short = unrecorded(self.spark, c.backup_path, c.topics, ends)
-        if cut_short is not None and not cut_short.isEmpty():
-            stats = self.finish_cut_short(run, cut_short)
-            log.info("--resume-from-ledger: finished %d backed-up records", stats.read)
-            for tp, end in backup_ends(cut_short).items():
-                ends[tp] = max(ends.get(tp, 0), end)
-        with broker_offsets(c.bootstrap_servers, c.kafka_options, c.broker_timeout) as broker:
-            partitions = broker.partitions(list(c.topics))
-            earliest = broker.earliest(partitions)
-        unknown_from = "latest" if c.starting_offsets == "latest" else "earliest"
-        spec = starting_offsets(partitions, ends, earliest, unknown_from=unknown_from)
-        log.info("--resume-from-ledger: no checkpoint offsets; starting at %s", spec)
-        return spec
-
     def finish_cut_short(self, run: ProcessorRun, rows: DataFrame) -> BatchStats:
-        c = self.config
-        run_id = f"{c.name}-resume-{uuid.uuid4().hex[:8]}"
-        recovery = MicroBatchPipeline(
-            run,
-            self.destinations(),
-            writes=lambda _: KeyedWrites(run_id, retry_failures=False),
-            zone=c.timezone,
-            job_name=c.name,
-            mode="resume",
-            backup="is-source",
-        )
-        stats = recovery.process(as_kafka_rows(rows), 0)
+        stats = finish_cut_short(rows, run, self.destinations(), self.config)
         self.totals.add(stats)
         return stats
 
@@ -215,3 +183,17 @@ def stop_signals(request_stop) -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def summary_text(summary: dict, config: JobConfig) -> str:
+    lines = [
+        f"{config.name}: {summary['records_read']} records read in {summary['batches']} batches, "
+        f"{summary['output_rows']} output rows, {summary['filtered']} filtered, "
+        f"{summary['sent_to_dlq']} sent to the DLQ; {summary['seconds']}s in all, "
+        f"{summary['batch_seconds']}s in batches ({summary['records_per_second']} records/s)",
+        f"  backup: {config.backup_path}",
+        f"  dlq:    {config.dlq_path}",
+    ]
+    if config.output_path or config.output_topic:
+        lines.append(f"  output: {config.output_path or 'topic ' + str(config.output_topic)}")
+    return "\n".join(lines)
