@@ -41,7 +41,7 @@ $(BENCH_STAMP): pyproject.toml
 	@touch $@
 
 package: setup  ## dist/: the jobs zip, main file and jar lists for spark-submit (docs/SPARK_SUBMIT.md)
-	$(PY) -m jobs.package
+	$(PY) -m tools.package
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -11,7 +11,7 @@ import time
 
 import pyarrow as pa
 
-from jobs.sample_data import SampleRecord
+from jobs.demo.sample_data import SampleRecord
 
 log = logging.getLogger("benchmarks")
 PROCESSOR = "jobs.processors.builtin:json_events"

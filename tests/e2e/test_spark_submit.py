@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.package import Package, build
+from tools.package import Package, build
 
 REPO = Path(__file__).resolve().parents[2]
 SPARK_SUBMIT = REPO / ".venv" / "bin" / "spark-submit"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from jobs.core.partitioning import partition_values
-from jobs.sample_data import sample_records
+from jobs.demo.sample_data import sample_records
 from kafka_utils import Message
 from tests.integration.job_runs import (
     JobPaths,

@@ -1,6 +1,6 @@
 import pytest
 
-from jobs.demo_report import DemoReport, format_report, table_report
+from jobs.demo.report import DemoReport, format_report, table_report
 
 BACKUP = [("2026-11-22", "09")] * 4 + [("2026-11-22", "10")] * 3 + [("2026-11-23", "00")] * 2
 OUTPUT = [("2026-11-22", "09")] * 3 + [("2026-11-22", "10")] * 3 + [("2026-11-23", "00")] * 1

@@ -14,7 +14,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from jobs.sample_data import sample_records
+from pyspark.sql import SparkSession
+
+from jobs import stream
+from jobs.demo.report import format_report, table_report
+from jobs.demo.sample_data import sample_records
+from kafka_utils import KafkaUtils, Message
 
 TOPIC = "demo-events"
 PROCESSOR = "jobs.processors.builtin:json_events"
@@ -22,8 +27,6 @@ PROCESSOR = "jobs.processors.builtin:json_events"
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from kafka_utils import KafkaUtils, Message
-
     workdir = Path(args.workdir).resolve()
     shutil.rmtree(workdir, ignore_errors=True)
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
@@ -56,8 +59,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run_job(bootstrap: str, workdir: Path, extra: list[str]) -> tuple[int, float]:
-    from jobs import stream
-
     began = time.monotonic()
     code = stream.main(
         [
@@ -88,10 +89,6 @@ def run_job(bootstrap: str, workdir: Path, extra: list[str]) -> tuple[int, float
 
 
 def print_report(workdir: Path) -> None:
-    from pyspark.sql import SparkSession
-
-    from jobs.demo_report import format_report, table_report
-
     spark = SparkSession.getActiveSession()
     paths = {f"{t}_path": str(workdir / t) for t in ("backup", "output", "dlq")}
     print(format_report(table_report(spark, **paths), **paths))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
 from jobs.io.paths import local_path
@@ -54,8 +55,6 @@ def delta_table_exists(spark: SparkSession, path: str) -> bool:
     local = local_path(path)
     if local is not None:
         return (local / "_delta_log").is_dir()
-    from delta.tables import DeltaTable
-
     return DeltaTable.isDeltaTable(spark, path)
 
 

@@ -1,8 +1,8 @@
-"""Build what ``spark-submit`` needs to run the job on a cluster: ``python -m jobs.package``.
+"""Build what ``spark-submit`` needs to run the job on a cluster: ``python -m tools.package``.
 
 Writes into ``--dist`` (``dist/``), replacing what an earlier build left there:
 
-- ``kafka_stream_jobs.zip``  the ``jobs`` package (every .py file), for ``--py-files``
+- ``kafka_stream_jobs.zip``  the ``jobs`` package (its .py files but the demo), for ``--py-files``
 - ``stream.py``              the main file (a copy of ``jobs/stream.py``)
 - ``jars.txt``               the Spark-side jars, comma-joined absolute paths, for ``--jars``
 - ``packages.txt``           their Maven coordinates, for ``--packages``
@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-JOBS_DIR = Path(__file__).resolve().parent
-REPO = JOBS_DIR.parent
+REPO = Path(__file__).resolve().parents[1]
+JOBS_DIR = REPO / "jobs"
+# make demo's broker and sample data: the cluster has no use for them.
+LEFT_OUT = (JOBS_DIR / "demo",)
 POM = REPO / "spark-conf" / "pom.xml"
 PROPERTIES_FILE = REPO / "spark-conf" / "spark-defaults.conf"
 ZIP_NAME = "kafka_stream_jobs.zip"
@@ -72,8 +74,12 @@ def build(dist: Path) -> Package:
 
 
 def package_sources(root: Path = JOBS_DIR) -> list[Path]:
-    """Every .py file of the ``jobs`` package, caches left out, in a stable order."""
-    return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+    """The .py files of the ``jobs`` package, the demo and caches left out, in a stable order."""
+    return sorted(
+        p
+        for p in root.rglob("*.py")
+        if "__pycache__" not in p.parts and not any(p.is_relative_to(d) for d in LEFT_OUT)
+    )
 
 
 def build_zip(target: Path) -> Path:
@@ -181,7 +187,7 @@ def _shown(path: Path) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="python -m jobs.package",
+        prog="python -m tools.package",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
