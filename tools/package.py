@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
+from jobs.io.jars import POM, spark_jars
+
 REPO = Path(__file__).resolve().parents[1]
 JOBS_DIR = REPO / "jobs"
 # make demo's broker and sample data: the cluster has no use for them.
 LEFT_OUT = (JOBS_DIR / "demo",)
-POM = REPO / "spark-conf" / "pom.xml"
 PROPERTIES_FILE = REPO / "spark-conf" / "spark-defaults.conf"
 ZIP_NAME = "kafka_stream_jobs.zip"
 JARS_PROFILE = "spark-jars"
@@ -103,13 +104,6 @@ def copy_file(source: Path, target: Path) -> Path:
 def write_text(target: Path, text: str) -> Path:
     target.write_text(text + "\n")
     return target
-
-
-def spark_jars() -> list[Path]:
-    """The Maven-resolved Spark-side jars (Kafka connector, Delta, their dependencies)."""
-    from kafka_utils.jars import jars  # a build-time helper of this repo, never in the zip
-
-    return jars("spark")
 
 
 def maven_coordinates(pom: Path = POM, profile: str = JARS_PROFILE) -> list[str]:

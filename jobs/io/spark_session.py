@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from jobs.io.jars import spark_jars
+
 SPARK_CONF_DIR = Path(__file__).resolve().parents[2] / "spark-conf"
 
 
@@ -31,13 +33,11 @@ def under_spark_submit() -> bool:
 
 def local_conf(master: str) -> dict[str, str]:
     """Settings for a session started from plain Python: jars, logging, loopback only."""
-    from kafka_utils.jars import jars
-
     log4j = SPARK_CONF_DIR / "log4j2.properties"
     java_options = f"-Dlog4j2.configurationFile=file:{log4j}"
     return {
         "spark.master": master,
-        "spark.jars": ",".join(str(j) for j in jars("spark")),
+        "spark.jars": ",".join(str(j) for j in spark_jars()),
         "spark.driver.extraJavaOptions": java_options,
         "spark.executor.extraJavaOptions": java_options,
     }
