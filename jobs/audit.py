@@ -6,67 +6,33 @@ exit codes: 0 clean · 1 a problem found (or the audit could not run) · 2 bad s
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 
-from jobs.config.audit import build_parser
-from jobs.config.values import parse_duration, parse_hour_range, parse_kafka_options, redact
-from jobs.core.errors import ConfigError, JobError
-from jobs.core.partitioning import is_known_zone
+from jobs import launch
+from jobs.config.audit import parse_audit_config
 
-log = logging.getLogger("jobs.audit")
+__all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jobs.stream import configure_logging
+    return launch.run_command(lambda: run(argv))
 
-    configure_logging()
-    args = build_parser().parse_args(argv)
-    try:
-        scope, broker = settings(args)
-    except JobError as e:
-        log.error("%s", e)
-        return e.exit_code
+
+def run(argv: list[str] | None) -> int:
+    config = parse_audit_config(argv)
+    if config.bootstrap_servers:
+        launch.check_kafka(
+            config.bootstrap_servers, config.kafka_options, config.broker_timeout, ()
+        )
+    launch.log_settings(config.describe())
+    # Spark, Arrow and Delta load only now, once the settings are known to be good.
     from jobs.io.spark_session import build_spark_session
     from jobs.runs.audit import audit
 
-    spark = build_spark_session("kafka-audit", args.master)
-    try:
-        report = audit(spark, scope, broker)
-    except JobError as e:
-        log.error("%s", e)
-        return e.exit_code
-    print(report.to_json() if args.json else report.to_text(), flush=True)
+    spark = build_spark_session("kafka-audit", config.master)
+    report = audit(spark, config)
+    print(report.to_json() if config.json else report.to_text(), flush=True)
     return report.exit_code
-
-
-def settings(args: argparse.Namespace):
-    from jobs.runs.audit_queries import AuditScope
-
-    if not is_known_zone(args.timezone):
-        raise ConfigError("--timezone", f"unknown zone {args.timezone!r}")
-    scope = AuditScope(
-        backup_path=args.backup_path,
-        dlq_path=args.dlq_path,
-        ledger_path=args.ledger_path,
-        output_path=args.output_path,
-        hours=parse_hour_range(args.first_hour, args.last_hour),
-        topics=tuple(t.strip() for t in (args.topics or "").split(",") if t.strip()),
-        timezone=args.timezone,
-    )
-    broker = None
-    if args.bootstrap_servers:
-        broker = (
-            args.bootstrap_servers,
-            parse_kafka_options(args.kafka_option),
-            parse_duration(args.broker_timeout, "--broker-timeout"),
-        )
-        log.info("comparing with the broker at %s, options %s", broker[0], redact(broker[1]))
-        from jobs.io.kafka_client import list_topics
-
-        list_topics(*broker)
-    return scope, broker
 
 
 if __name__ == "__main__":

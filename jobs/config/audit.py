@@ -1,8 +1,20 @@
-"""The audit's command line: ``python -m jobs.audit``."""
+"""The audit's settings and command line: ``python -m jobs.audit``."""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass, field
+
+from jobs.config.flags import add_broker_flags, add_hour_flags, add_table_flags, add_timezone_flag
+from jobs.config.values import (
+    check_timezone,
+    parse_duration,
+    parse_hour_range,
+    parse_kafka_options,
+    parse_topics,
+    redact,
+)
+from jobs.core.replay_plan import HourRange
 
 EPILOG = """\
 A record is accounted for by its output rows, one DLQ row (resolved or not), or the ledger's
@@ -14,6 +26,30 @@ exit codes: 0 clean · 1 problems found (or the audit could not run) · 2 bad se
 """
 
 
+@dataclass(frozen=True)
+class AuditConfig:
+    """What is audited (tables, hours, topics) and, optionally, the broker to compare with."""
+
+    backup_path: str
+    dlq_path: str
+    ledger_path: str
+    output_path: str | None = None
+    hours: HourRange | None = None
+    topics: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    bootstrap_servers: str | None = None
+    kafka_options: dict[str, str] = field(default_factory=dict)
+    broker_timeout: float = 30.0
+    json: bool = False
+    master: str = "local[2]"
+
+    def describe(self) -> dict[str, object]:
+        shown = {k: v for k, v in self.__dict__.items() if k != "kafka_options"}
+        shown["hours"] = str(self.hours) if self.hours else None
+        shown["kafka_options"] = redact(self.kafka_options)
+        return shown
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m jobs.audit",
@@ -21,17 +57,29 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--backup-path", metavar="PATH", required=True)
-    p.add_argument("--dlq-path", metavar="PATH", required=True)
-    p.add_argument("--ledger-path", metavar="PATH", required=True)
-    p.add_argument("--output-path", metavar="PATH", help="output Delta table (if the job has one)")
-    p.add_argument("--from", dest="first_hour", metavar="HOUR", help="2026-11-22T09")
-    p.add_argument("--to", dest="last_hour", metavar="HOUR", help="inclusive")
+    add_table_flags(p, required=("--backup-path", "--dlq-path", "--ledger-path"))
+    add_hour_flags(p)
     p.add_argument("--topics", metavar="T1,T2", help="only these topics")
-    p.add_argument("--bootstrap-servers", metavar="HOST:PORT", help="compare with the broker")
-    p.add_argument("--kafka-option", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--broker-timeout", default="30s", metavar="DURATION")
-    p.add_argument("--timezone", default="UTC", help="zone of the date/hour partitions")
+    add_broker_flags(p, servers_help="compare with what these brokers hold")
+    add_timezone_flag(p)
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    p.add_argument("--master", default="local[2]")
+    p.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     return p
+
+
+def parse_audit_config(argv: list[str] | None = None) -> AuditConfig:
+    a = build_parser().parse_args(argv)
+    return AuditConfig(
+        backup_path=a.backup_path,
+        dlq_path=a.dlq_path,
+        ledger_path=a.ledger_path,
+        output_path=a.output_path,
+        hours=parse_hour_range(a.first_hour, a.last_hour),
+        topics=parse_topics(a.topics),
+        timezone=check_timezone(a.timezone or "UTC"),
+        bootstrap_servers=a.bootstrap_servers,
+        kafka_options=parse_kafka_options(a.kafka_option or []),
+        broker_timeout=parse_duration(a.broker_timeout or "30s", "--broker-timeout"),
+        json=a.json,
+        master=a.master,
+    )

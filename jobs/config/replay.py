@@ -8,16 +8,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from jobs.config.flags import (
+    add_broker_flags,
+    add_hour_flags,
+    add_processor_flags,
+    add_table_flags,
+    add_timezone_flag,
+)
 from jobs.config.values import (
+    check_timezone,
     parse_duration,
     parse_hour_range,
     parse_kafka_options,
     parse_partition_offsets,
     parse_timestamp_ms,
+    parse_topics,
     redact,
 )
 from jobs.core.errors import ConfigError
-from jobs.core.partitioning import is_known_zone
 from jobs.core.replay_plan import HourRange
 
 Mode = Literal["kafka", "backup", "dlq"]
@@ -80,6 +88,15 @@ class ReplayConfig:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         return f"{self.name}-{LEDGER_MODES[self.mode]}-{stamp}-{uuid.uuid4().hex[:6]}"
 
+    def locations(self) -> dict[str, str | None]:
+        """What the replay writes to, by flag."""
+        return {
+            "--backup-path": self.backup_path,
+            "--dlq-path": self.dlq_path,
+            "--output-path": self.output_path,
+            "--ledger-path": self.ledger_path,
+        }
+
     def describe(self) -> dict[str, object]:
         shown = {k: v for k, v in self.__dict__.items() if k != "kafka_options"}
         shown["hours"] = str(self.hours) if self.hours else None
@@ -108,36 +125,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for mode, what in (("backup", "archived hours"), ("dlq", "unresolved DLQ rows")):
         sub = _common(modes.add_parser(mode, help=f"{what} from the Delta table"))
-        sub.add_argument("--from", dest="first_hour", metavar="HOUR", help="2026-11-22T09")
-        sub.add_argument("--to", dest="last_hour", metavar="HOUR", help="inclusive")
+        add_hour_flags(sub)
         if mode == "dlq":
             sub.add_argument("--error-type", metavar="T1,T2", help="only these error types")
     return p
 
 
 def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("--processor", metavar="MODULE:OBJECT", required=True)
-    p.add_argument("--backup-path", metavar="PATH", required=True)
-    p.add_argument("--dlq-path", metavar="PATH", required=True)
-    p.add_argument("--output-path", metavar="PATH")
-    p.add_argument("--output-topic", metavar="TOPIC")
-    p.add_argument("--ledger-path", metavar="PATH", help="ledger Delta table (recommended)")
+    add_processor_flags(p, required=True)
+    add_table_flags(p, required=("--backup-path", "--dlq-path"))
+    p.add_argument("--output-topic", metavar="TOPIC", help="or: output Kafka topic")
     p.add_argument("--topics", metavar="T1,T2", help="only these topics")
-    p.add_argument("--bootstrap-servers", metavar="HOST:PORT[,…]")
-    p.add_argument("--kafka-option", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--broker-timeout", default="30s", metavar="DURATION")
+    add_broker_flags(p, servers_help="Kafka brokers (to read a range or write a topic)")
     p.add_argument(
         "--chunk-records",
         type=int,
-        default=1_000_000,
         metavar="N",
-        help="records per Spark job (progress is shown per chunk)",
+        help="records per Spark job (progress is shown per chunk; default 1000000)",
     )
-    p.add_argument("--max-record-bytes", type=int, default=1_048_576, metavar="N")
-    p.add_argument("--record-timeout", default="60s", metavar="DURATION", help="0: no limit")
-    p.add_argument("--timezone", default="UTC", help="zone of the date/hour partitions")
-    p.add_argument("--name", default="kafka-stream", help="job name in the ledger")
-    p.add_argument("--master", default="local[2]")
+    add_timezone_flag(p)
+    p.add_argument("--name", help="job name in the ledger (default kafka-stream)")
+    p.add_argument("--master", help="Spark master (default local[2])")
     p.add_argument(
         "--dry-run", action="store_true", help="say what would be replayed; write nothing"
     )
@@ -146,27 +154,29 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def parse_replay_config(argv: list[str] | None = None) -> ReplayConfig:
     a = build_parser().parse_args(argv)
-    mode = a.mode
+    given = {
+        "output_path": a.output_path,
+        "output_topic": a.output_topic,
+        "ledger_path": a.ledger_path,
+        "bootstrap_servers": a.bootstrap_servers,
+        "broker_timeout": a.broker_timeout and parse_duration(a.broker_timeout, "--broker-timeout"),
+        "chunk_records": a.chunk_records,
+        "max_record_bytes": a.max_record_bytes,
+        "record_timeout": a.record_timeout and parse_duration(a.record_timeout, "--record-timeout"),
+        "timezone": a.timezone,
+        "name": a.name,
+        "master": a.master,
+    }
     config = ReplayConfig(
-        mode=mode,
+        mode=a.mode,
         processor=a.processor,
         backup_path=a.backup_path,
         dlq_path=a.dlq_path,
-        output_path=a.output_path,
-        output_topic=a.output_topic,
-        ledger_path=a.ledger_path,
-        bootstrap_servers=a.bootstrap_servers,
-        kafka_options=parse_kafka_options(a.kafka_option),
-        broker_timeout=parse_duration(a.broker_timeout, "--broker-timeout"),
-        topics=tuple(t.strip() for t in (a.topics or "").split(",") if t.strip()),
-        chunk_records=a.chunk_records,
-        max_record_bytes=a.max_record_bytes,
-        record_timeout=parse_duration(a.record_timeout, "--record-timeout"),
-        timezone=a.timezone,
-        name=a.name,
-        master=a.master,
+        kafka_options=parse_kafka_options(a.kafka_option or []),
+        topics=parse_topics(a.topics),
         dry_run=a.dry_run,
-        **(_kafka_range(a) if mode == "kafka" else _table_range(a, mode)),
+        **{k: v for k, v in given.items() if v is not None},
+        **(_kafka_range(a) if a.mode == "kafka" else _table_range(a, a.mode)),
     )
     check(config)
     return config
@@ -228,5 +238,4 @@ def check(c: ReplayConfig) -> None:
     ):
         if value <= 0:
             raise ConfigError(flag, f"must be a positive number; got {value}")
-    if not is_known_zone(c.timezone):
-        raise ConfigError("--timezone", f"unknown zone {c.timezone!r}; e.g. UTC or Europe/Paris")
+    check_timezone(c.timezone)

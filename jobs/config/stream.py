@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from jobs.config.values import parse_duration, parse_partition_offsets, redact
+from jobs.config.values import check_timezone, parse_duration, parse_partition_offsets, redact
 from jobs.core.errors import ConfigError
-from jobs.core.partitioning import is_known_zone
 
 TriggerKind = Literal["processing-time", "available-now", "once"]
 
@@ -67,10 +66,7 @@ class JobConfig:
         _check_numbers(self)
         if self.output_path and self.output_topic:
             raise ConfigError("--output-path", "give --output-path or --output-topic, not both")
-        if not is_known_zone(self.timezone):
-            raise ConfigError(
-                "--timezone", f"unknown zone {self.timezone!r}; e.g. UTC or Europe/Paris"
-            )
+        check_timezone(self.timezone)
         if not re.fullmatch(r"[A-Za-z0-9._-]+", self.name):
             raise ConfigError("--name", f"{self.name!r}: use letters, digits, '.', '_' or '-'")
         if self.resume_from_ledger and not (self.ledger_path and self.topics):
@@ -80,6 +76,16 @@ class JobConfig:
         for key in self.kafka_options:
             if key.startswith("kafka."):
                 raise ConfigError("--kafka-option", f"give {key[6:]!r} without the 'kafka.' prefix")
+
+    def locations(self) -> dict[str, str | None]:
+        """What the job writes to, by flag."""
+        return {
+            "--checkpoint": self.checkpoint,
+            "--backup-path": self.backup_path,
+            "--dlq-path": self.dlq_path,
+            "--output-path": self.output_path,
+            "--ledger-path": self.ledger_path,
+        }
 
     def redacted_kafka_options(self) -> dict[str, str]:
         return redact(self.kafka_options)

@@ -12,8 +12,14 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from jobs.config.flags import (
+    add_broker_flags,
+    add_processor_flags,
+    add_table_flags,
+    add_timezone_flag,
+)
 from jobs.config.stream import JobConfig, parse_stop_at_offsets, parse_trigger
-from jobs.config.values import parse_duration, parse_kafka_options
+from jobs.config.values import parse_duration, parse_kafka_options, parse_topics
 from jobs.core.errors import ConfigError
 
 DESCRIPTION = """\
@@ -50,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         argument_default=argparse.SUPPRESS,
     )
     source = p.add_argument_group("source")
-    source.add_argument("--bootstrap-servers", metavar="HOST:PORT[,…]", help="Kafka brokers")
+    add_broker_flags(source)
     source.add_argument("--topics", metavar="T1,T2", help="topics to read (comma list)")
     source.add_argument("--topic-pattern", metavar="REGEX", help="or: every topic matching")
     source.add_argument(
@@ -61,45 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--max-offsets-per-trigger", type=int, metavar="N", help="cap on records per batch"
     )
-    source.add_argument(
-        "--kafka-option",
-        action="append",
-        metavar="KEY=VALUE",
-        help="Kafka client option passed unchanged, e.g. security.protocol=SASL_SSL "
-        "(repeatable; values of secret-looking keys are never printed)",
-    )
-    source.add_argument(
-        "--broker-timeout",
-        metavar="DURATION",
-        help="give up when no broker answers within this (default 30s)",
-    )
     work = p.add_argument_group("processing")
-    work.add_argument("--processor", metavar="MODULE:OBJECT", help="the record processor")
-    work.add_argument(
-        "--max-record-bytes",
-        type=int,
-        metavar="N",
-        help="records whose key+value is larger go to the DLQ as RecordTooLarge (default 1 MiB)",
-    )
-    work.add_argument(
-        "--record-timeout",
-        metavar="DURATION",
-        help="a record the processor spends longer on goes to the DLQ as Timeout "
-        "(default 60s; 0: no limit)",
-    )
-    work.add_argument("--timezone", metavar="ZONE", help="zone of the date/hour partitions (UTC)")
+    add_processor_flags(work)
+    add_timezone_flag(work)
     sinks = p.add_argument_group("tables and topics")
     sinks.add_argument("--checkpoint", metavar="PATH", help="Spark checkpoint: the offsets")
-    sinks.add_argument("--backup-path", metavar="PATH", help="backup Delta table")
-    sinks.add_argument("--dlq-path", metavar="PATH", help="DLQ Delta table")
-    sinks.add_argument("--output-path", metavar="PATH", help="output Delta table")
+    add_table_flags(sinks)
     sinks.add_argument("--output-topic", metavar="TOPIC", help="or: output Kafka topic")
     sinks.add_argument("--dlq-topic", metavar="TOPIC", help="also send DLQ records here")
-    sinks.add_argument(
-        "--ledger-path",
-        metavar="PATH",
-        help="ledger Delta table: per batch and partition, offsets and counts (for audits)",
-    )
     run = p.add_argument_group("running")
     run.add_argument(
         "--trigger",
@@ -240,10 +215,8 @@ def to_config(s: dict[str, Any]) -> JobConfig:
 
 
 def _topics(value: str | list[str] | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    items = value.split(",") if isinstance(value, str) else value
-    return tuple(t.strip() for t in items if t.strip())
+    """A comma list from a flag, or a list from the settings file."""
+    return parse_topics(value if isinstance(value, str) else ",".join(value or ()))
 
 
 def _stop_at(value: str | dict | None) -> dict[str, dict[int, int]] | None:

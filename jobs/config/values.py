@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 
 from jobs.core.errors import ConfigError
+from jobs.core.partitioning import is_known_zone
 from jobs.core.replay_plan import HOUR_FORMAT, HourRange
 
 SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|(^|\.)key$", re.IGNORECASE)
@@ -18,6 +19,18 @@ REDACTED = "*****(redacted)"
 _OPTION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def check_timezone(timezone: str) -> str:
+    """``--timezone``: a zone name the standard library knows (``UTC``, ``Europe/Paris``)."""
+    if not is_known_zone(timezone):
+        raise ConfigError("--timezone", f"unknown zone {timezone!r}; e.g. UTC or Europe/Paris")
+    return timezone
+
+
+def parse_topics(text: str | None) -> tuple[str, ...]:
+    """``--topics a,b``: the names, blanks dropped."""
+    return tuple(t.strip() for t in (text or "").split(",") if t.strip())
 
 
 def redact(options: dict[str, str]) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import time
 
-from jobs.config.stream import JobConfig
 from jobs.core.errors import ConfigError, InfrastructureError
 from jobs.io.kafka_client import list_topics
 
@@ -31,10 +30,12 @@ def check_reachable(bootstrap_servers: str, timeout: float) -> None:
         time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
 
 
-def check_topics(config: JobConfig) -> None:
-    """Log in with the job's credentials, then name the topics in ``--topics`` that the
-    cluster does not have. Runs with ``--topic-pattern`` too, so a bad login fails here."""
-    existing = list_topics(config.bootstrap_servers, config.kafka_options, config.broker_timeout)
-    missing = sorted(set(config.topics) - existing)
+def check_topics(
+    bootstrap_servers: str, kafka_options: dict[str, str], timeout: float, topics: tuple[str, ...]
+) -> None:
+    """Log in with the job's credentials, then name the ``topics`` the cluster does not have.
+    Runs without topics too (``--topic-pattern``, the audit), so a bad login fails here."""
+    existing = list_topics(bootstrap_servers, kafka_options, timeout)
+    missing = sorted(set(topics) - existing)
     if missing:
-        raise ConfigError("--topics", f"{missing} do not exist on {config.bootstrap_servers}")
+        raise ConfigError("--topics", f"{missing} do not exist on {bootstrap_servers}")

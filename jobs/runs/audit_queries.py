@@ -8,13 +8,11 @@ row, by a resolved DLQ row (a replay processed it later), or by the ledger's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
-from jobs.core.replay_plan import HourRange
+from jobs.config.audit import AuditConfig
 from jobs.io.tables import in_hours, of_topics, read_table
 from jobs.pipeline.stamp import partition_columns
 
@@ -23,33 +21,22 @@ TP_HOUR = ["topic", "partition", "date", "hour"]
 SAMPLE = 5
 
 
-@dataclass(frozen=True)
-class AuditScope:
-    backup_path: str
-    dlq_path: str
-    ledger_path: str
-    output_path: str | None = None
-    hours: HourRange | None = None
-    topics: tuple[str, ...] = ()
-    timezone: str = "UTC"
-
-
 class AuditQueries:
-    def __init__(self, spark: SparkSession, scope: AuditScope) -> None:
+    def __init__(self, spark: SparkSession, config: AuditConfig) -> None:
         self.spark = spark
-        self.scope = scope
-        where = in_hours(scope.hours)
-        self.backup = self._table(scope.backup_path, "--backup-path", where).select(
+        self.config = config
+        where = in_hours(config.hours)
+        self.backup = self._table(config.backup_path, "--backup-path", where).select(
             *KEY, "date", "hour"
         )
-        self.dlq = self._table(scope.dlq_path, "--dlq-path", where).select(
+        self.dlq = self._table(config.dlq_path, "--dlq-path", where).select(
             *KEY, "date", "hour", "resolved_at"
         )
-        self.ledger = self._table(scope.ledger_path, "--ledger-path", where)
+        self.ledger = self._table(config.ledger_path, "--ledger-path", where)
         self.output = None
-        if scope.output_path:
+        if config.output_path:
             self.output = (
-                read_table(spark, scope.output_path, "--output-path")
+                read_table(spark, config.output_path, "--output-path")
                 .where(where)
                 .select(
                     F.col("source_topic").alias("topic"),
@@ -59,11 +46,11 @@ class AuditQueries:
                     "date",
                     "hour",
                 )
-                .where(of_topics(scope.topics))
+                .where(of_topics(config.topics))
             )
 
     def _table(self, path: str, setting: str, where: Column) -> DataFrame:
-        return read_table(self.spark, path, setting).where(where & of_topics(self.scope.topics))
+        return read_table(self.spark, path, setting).where(where & of_topics(self.config.topics))
 
     def per_hour(self) -> list[dict]:
         """One row per topic-partition and hour with counts and problem counts."""
@@ -200,10 +187,10 @@ class AuditQueries:
             *[
                 c.alias(n)
                 for n, c in partition_columns(
-                    F.col("timestamp"), self.scope.timezone, _session_zone(self.spark)
+                    F.col("timestamp"), self.config.timezone, _session_zone(self.spark)
                 ).items()
             ],
-        ).where(in_hours(self.scope.hours))
+        ).where(in_hours(self.config.hours))
         missing = stamped.join(self.backup.select(*KEY), KEY, "left_anti")
         rows = missing.groupBy(*TP_HOUR).agg(
             F.count("*").alias("count"),

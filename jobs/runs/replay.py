@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from pyspark.sql import DataFrame, SparkSession
@@ -165,21 +164,21 @@ def _check_known(offsets: dict[str, dict[int, int]], known: dict, setting: str) 
                 raise ConfigError(setting, f"{topic}[{partition}] does not exist on the cluster")
 
 
-def run(spark, config: ReplayConfig, loaded, began: float) -> int:
+def replay(
+    spark: SparkSession, config: ReplayConfig, loaded: LoadedProcessor, began: float
+) -> dict[str, object] | None:
+    """Plan the replay, print the plan, run it: its summary, or None when nothing ran."""
     runner = ReplayRunner(spark, config, loaded)
     plan = runner.plan()
     print(plan.describe(), flush=True)
     if not plan.chunks:
         print(f"nothing to replay: {plan.what} holds no records", flush=True)
-        return 0
+        return None
     if config.dry_run:
         print("dry run: nothing written", flush=True)
-        return 0
+        return None
     totals = runner.run(plan, Progress(plan))
-    summary = replay_summary(config, totals, plan, runner.run_id, time.monotonic() - began)
-    print(summary_text(summary), flush=True)
-    print(json.dumps(summary), flush=True)
-    return 0
+    return replay_summary(config, totals, plan, runner.run_id, time.monotonic() - began)
 
 
 def replay_summary(
