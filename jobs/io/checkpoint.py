@@ -13,7 +13,6 @@ import json
 
 from pyspark.sql import SparkSession
 
-from jobs.config.stream import JobConfig
 from jobs.core.errors import ConfigError
 
 MARKER = "kafka-stream-job.json"
@@ -61,28 +60,32 @@ class HadoopFiles:
             stream.close()
 
 
-def check_checkpoint(spark: SparkSession, config: JobConfig) -> None:
-    """Fail (exit 2, naming --checkpoint) when the checkpoint is another job's; mark a new one."""
-    files = HadoopFiles(spark, config.checkpoint)
+def check_checkpoint(
+    spark: SparkSession, checkpoint: str, name: str, topics: tuple[str, ...]
+) -> None:
+    """Fail (exit 2, naming --checkpoint) when the checkpoint is another job's; mark a new one.
+
+    ``name`` is the job's ``--name``, ``topics`` its ``--topics`` (empty with a pattern)."""
+    files = HadoopFiles(spark, checkpoint)
     if files.exists(MARKER):
-        _check_marker(json.loads(files.read(MARKER)), config)
-    topics = last_offsets_topics(files)
-    if topics is not None and config.topics and topics != set(config.topics):
+        _check_marker(json.loads(files.read(MARKER)), checkpoint, name)
+    held = last_offsets_topics(files)
+    if held is not None and topics and held != set(topics):
         raise ConfigError(
             "--checkpoint",
-            f"{config.checkpoint} holds the offsets of topics {sorted(topics)}, but this job "
-            f"reads {sorted(config.topics)}. Give a new --checkpoint for a new topic set (with "
+            f"{checkpoint} holds the offsets of topics {sorted(held)}, but this job "
+            f"reads {sorted(topics)}. Give a new --checkpoint for a new topic set (with "
             "--resume-from-ledger to start where the ledger says), or the topics it was made for",
         )
     if not files.exists(MARKER):
-        files.write(MARKER, json.dumps({"name": config.name, "topics": sorted(config.topics)}))
+        files.write(MARKER, json.dumps({"name": name, "topics": sorted(topics)}))
 
 
-def _check_marker(marker: dict, config: JobConfig) -> None:
-    if marker.get("name") != config.name:
+def _check_marker(marker: dict, checkpoint: str, name: str) -> None:
+    if marker.get("name") != name:
         raise ConfigError(
             "--checkpoint",
-            f"{config.checkpoint} belongs to job {marker.get('name')!r}, not {config.name!r} "
+            f"{checkpoint} belongs to job {marker.get('name')!r}, not {name!r} "
             "(--name): resuming it under another name would write a replayed batch twice. "
             "Use that --name, or a new --checkpoint",
         )

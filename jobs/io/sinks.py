@@ -8,6 +8,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.core.columns import PARTITION_COLUMNS
+from jobs.io.kafka_source import spark_kafka_options
 from jobs.io.schemas import HEADERS
 
 
@@ -45,10 +46,7 @@ class KafkaTopic:
     def write(self, rows: DataFrame) -> None:
         """``rows`` has ``key``, ``value`` and optionally ``headers``."""
         writer = rows.write.format("kafka").option("topic", self.topic)
-        writer = writer.option("kafka.bootstrap.servers", self.bootstrap_servers)
-        for key, value in self.kafka_options.items():
-            writer = writer.option(f"kafka.{key}", value)
-        writer.save()
+        writer.options(**spark_kafka_options(self.bootstrap_servers, self.kafka_options)).save()
 
 
 def as_json_records(output_rows: DataFrame, output_columns: list[str]) -> DataFrame:

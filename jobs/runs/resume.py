@@ -53,15 +53,17 @@ def resume_point(
 
 
 def finish_cut_short(
-    rows: DataFrame, run: ProcessorRun, destinations: Destinations, c: JobConfig
+    rows: DataFrame, run: ProcessorRun, destinations: Destinations, job_name: str, timezone: str
 ) -> BatchStats:
-    run_id = f"{c.name}-resume-{uuid.uuid4().hex[:8]}"
+    """The backed-up records of a batch cut short, through the pipeline with writes keyed by
+    record: what that batch had already written is not written twice."""
+    run_id = f"{job_name}-resume-{uuid.uuid4().hex[:8]}"
     recovery = MicroBatchPipeline(
         run,
         destinations,
         writes=lambda _: KeyedWrites(run_id, retry_failures=False),
-        zone=c.timezone,
-        job_name=c.name,
+        zone=timezone,
+        job_name=job_name,
         mode="resume",
         backup="is-source",
     )

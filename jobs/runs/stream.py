@@ -19,6 +19,7 @@ from jobs.core.errors import InfrastructureError
 from jobs.core.processor import LoadedProcessor
 from jobs.io.checkpoint import check_checkpoint
 from jobs.io.group_commit import GroupCommitter
+from jobs.io.kafka_source import stream_rows
 from jobs.io.output_schema import resolve_output_schema
 from jobs.io.sinks import KafkaTopic
 from jobs.io.spark_errors import failure_message
@@ -58,7 +59,7 @@ class StreamingJob:
             job_name=self.config.name,
             on_batch=self.after_batch,
         )
-        check_checkpoint(self.spark, self.config)
+        check_checkpoint(self.spark, self.config.checkpoint, self.config.name, self.config.topics)
         starting = (
             resume_point(self.spark, self.config, lambda rows: self.finish_cut_short(run, rows))
             if self.config.resume_from_ledger
@@ -75,12 +76,23 @@ class StreamingJob:
         return self.totals
 
     def finish_cut_short(self, run: ProcessorRun, rows: DataFrame) -> BatchStats:
-        stats = finish_cut_short(rows, run, self.destinations(), self.config)
+        c = self.config
+        stats = finish_cut_short(rows, run, self.destinations(), c.name, c.timezone)
         self.totals.add(stats)
         return stats
 
     def start(self, pipeline: MicroBatchPipeline, starting_offsets: str) -> StreamingQuery:
-        writer = self.source(starting_offsets).writeStream.foreachBatch(pipeline)
+        c = self.config
+        source = stream_rows(
+            self.spark,
+            c.bootstrap_servers,
+            c.kafka_options,
+            topics=c.topics,
+            topic_pattern=c.topic_pattern,
+            starting_offsets=starting_offsets,
+            max_offsets_per_trigger=c.max_offsets_per_trigger,
+        )
+        writer = source.writeStream.foreachBatch(pipeline)
         writer = writer.option("checkpointLocation", self.config.checkpoint)
         trigger = self.config.trigger
         if trigger.kind == "available-now":
@@ -90,22 +102,6 @@ class StreamingJob:
         else:
             writer = writer.trigger(processingTime=f"{trigger.seconds:g} seconds")
         return writer.queryName(self.config.name).start()
-
-    def source(self, starting_offsets: str) -> DataFrame:
-        c = self.config
-        reader = self.spark.readStream.format("kafka")
-        reader = reader.option("kafka.bootstrap.servers", c.bootstrap_servers)
-        if c.topics:
-            reader = reader.option("subscribe", ",".join(c.topics))
-        else:
-            reader = reader.option("subscribePattern", c.topic_pattern)
-        reader = reader.option("startingOffsets", starting_offsets)
-        reader = reader.option("includeHeaders", "true")
-        if c.max_offsets_per_trigger:
-            reader = reader.option("maxOffsetsPerTrigger", c.max_offsets_per_trigger)
-        for key, value in c.kafka_options.items():
-            reader = reader.option(f"kafka.{key}", value)
-        return reader.load()
 
     def watch(self, query: StreamingQuery) -> None:
         """Wait for the end, turning a stop request into a clean stop after the running batch."""
