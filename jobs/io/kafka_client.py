@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from kafka import KafkaAdminClient, errors
+from kafka.errors import KafkaError, KafkaTimeoutError
+
 from jobs.core.errors import ConfigError, InfrastructureError
 
 _JAAS_FIELD = re.compile(r'\b(username|password)\s*=\s*"((?:[^"\\]|\\.)*)"')
@@ -93,9 +96,6 @@ def list_topics(bootstrap_servers: str, options: dict[str, str], timeout: float)
     A rejected SASL login is a ``ConfigError`` naming the mechanism and user (never the
     password), raised after the first attempt rather than at the end of ``timeout``.
     """
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError, KafkaTimeoutError
-
     mapped = kafka_python_options(bootstrap_servers, options)
     deadline = time.monotonic() + timeout
     with _login_failures() as failures:
@@ -138,8 +138,6 @@ class _LoginFailures(logging.Handler):
 
 @contextmanager
 def _login_failures() -> Iterator[list[BaseException]]:
-    from kafka import errors
-
     handler = _LoginFailures(
         (
             errors.SaslAuthenticationFailedError,

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from kafka import KafkaConsumer
+from kafka import TopicPartition as KafkaTP
+from kafka.errors import KafkaError
+
 from jobs.core.errors import ConfigError, InfrastructureError
 from jobs.core.offsets import TopicPartition
 from jobs.io.kafka_client import kafka_python_options
@@ -34,8 +38,6 @@ class BrokerOffsets:
 
     def at_time(self, partitions: list[TopicPartition], ms: int) -> dict[TopicPartition, int]:
         """The first offset whose timestamp is at or after ``ms``; the end offset if none."""
-        from kafka import TopicPartition as KafkaTP
-
         found = self._consumer.offsets_for_times({KafkaTP(t, p): ms for t, p in partitions})
         ends = self.latest(partitions)
         return {
@@ -46,8 +48,6 @@ class BrokerOffsets:
         }
 
     def _ask(self, call, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
-        from kafka import TopicPartition as KafkaTP
-
         answer = call([KafkaTP(t, p) for t, p in partitions])
         return {(tp.topic, tp.partition): offset for tp, offset in answer.items()}
 
@@ -56,9 +56,6 @@ class BrokerOffsets:
 def broker_offsets(
     bootstrap_servers: str, kafka_options: dict[str, str], timeout: float = 30.0
 ) -> Iterator[BrokerOffsets]:
-    from kafka import KafkaConsumer
-    from kafka.errors import KafkaError
-
     options = kafka_python_options(bootstrap_servers, kafka_options)
     try:
         consumer = KafkaConsumer(
