@@ -1,4 +1,4 @@
-"""Flag groups the jobs share, declared once: tables, Kafka access, the processor, hours, zone.
+"""Flag groups the jobs share, declared once: tables, Kafka access, the processor, hours, time zone.
 
 No defaults here: ``python -m jobs.stream`` merges the flags over a settings file, so a flag not
 given must stay absent; each job's settings object holds the defaults.

@@ -26,10 +26,10 @@ from jobs.config.values import (
     redact,
 )
 from jobs.core.errors import ConfigError
+from jobs.core.ledger import REPLAY_MODES
 from jobs.core.replay_plan import HourRange
 
 Mode = Literal["kafka", "backup", "dlq"]
-LEDGER_MODES = {"kafka": "replay-kafka", "backup": "replay-backup", "dlq": "redrive"}
 
 DESCRIPTION = """\
 Reprocess records through the streaming job's processor and writers, in batch:
@@ -86,7 +86,7 @@ class ReplayConfig:
     def new_run_id(self) -> str:
         """Names the run in the ledger and in the DLQ rows it resolves."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        return f"{self.name}-{LEDGER_MODES[self.mode]}-{stamp}-{uuid.uuid4().hex[:6]}"
+        return f"{self.name}-{REPLAY_MODES[self.mode]}-{stamp}-{uuid.uuid4().hex[:6]}"
 
     def locations(self) -> dict[str, str | None]:
         """What the replay writes to, by flag."""

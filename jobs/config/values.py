@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 
 from jobs.core.errors import ConfigError
-from jobs.core.partitioning import is_known_zone
+from jobs.core.partitioning import is_known_timezone
 from jobs.core.replay_plan import HOUR_FORMAT, HourRange
 
 SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|(^|\.)key$", re.IGNORECASE)
@@ -23,7 +23,7 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 def check_timezone(timezone: str) -> str:
     """``--timezone``: a zone name the standard library knows (``UTC``, ``Europe/Paris``)."""
-    if not is_known_zone(timezone):
+    if not is_known_timezone(timezone):
         raise ConfigError("--timezone", f"unknown zone {timezone!r}; e.g. UTC or Europe/Paris")
     return timezone
 

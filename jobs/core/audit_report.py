@@ -19,7 +19,7 @@ PROBLEM_TEXT = {
     "ledger_shortfall": "ledger batches that read more records than the backup holds",
     "ledger_doubled": "ledger batches recorded twice",
 }
-COUNTED = ("backup", "output", "dlq", "resolved", "filtered")
+COUNTED = ("backed_up", "output", "dlq", "resolved", "filtered")
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def problems_from_hours(hours: list[dict], kinds: list[str]) -> list[Problem]:
 def table(hours: list[dict], totals: dict[str, int]) -> list[str]:
     header = (
         f"{'topic':<20} {'part':>4} {'date':<10} {'hour':<4} {'offsets':<17} "
-        f"{'backup':>8} {'output':>8} {'dlq':>6} {'resolved':>8} {'filtered':>8}  status"
+        f"{'backed_up':>9} {'output':>8} {'dlq':>6} {'resolved':>8} {'filtered':>8}  status"
     )
     lines = [header]
     for h in hours:
@@ -118,11 +118,11 @@ def table(hours: list[dict], totals: dict[str, int]) -> list[str]:
         )
         lines.append(
             f"{h['topic'][:20]:<20} {h['partition']:>4} {h['date']:<10} {h['hour']:<4} "
-            f"{offsets:<17} {h['backup']:>8,} {h['output']:>8,} {h['dlq']:>6,} "
+            f"{offsets:<17} {h['backed_up']:>9,} {h['output']:>8,} {h['dlq']:>6,} "
             f"{h['resolved']:>8,} {h['filtered']:>8,}  {status(h)}"
         )
     lines.append(
-        f"{'total':<59} {totals['backup']:>8,} {totals['output']:>8,} {totals['dlq']:>6,} "
+        f"{'total':<59} {totals['backed_up']:>9,} {totals['output']:>8,} {totals['dlq']:>6,} "
         f"{totals['resolved']:>8,} {totals['filtered']:>8,}"
     )
     return lines

@@ -37,7 +37,7 @@ LEDGER_COLUMNS = (
     "last_offset",
     "read",
     "backed_up",
-    "output_rows",
+    "output",
     "filtered",
     "dlq",
     "filtered_offsets",

@@ -14,6 +14,13 @@ from datetime import datetime
 
 from jobs.core.batch_stats import PartitionStats
 
+# The ledger's ``mode`` column: who wrote the rows.
+STREAM = "stream"
+RESUME = "resume"  # --resume-from-ledger finishing a batch cut short
+REPLAY_MODES = {"kafka": "replay-kafka", "backup": "replay-backup", "dlq": "replay-dlq"}
+# Rows that say where the stream stopped: what --resume-from-ledger starts after.
+RESUMING_MODES = (STREAM, RESUME)
+
 
 @dataclass(frozen=True)
 class LedgerEntry:

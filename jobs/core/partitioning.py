@@ -6,17 +6,17 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
-def partition_values(timestamp: datetime, zone: str = "UTC") -> tuple[str, str]:
-    """``("2026-11-22", "09")`` for a timestamp, in ``zone``; naive timestamps are UTC."""
+def partition_values(timestamp: datetime, timezone: str = "UTC") -> tuple[str, str]:
+    """``("2026-11-22", "09")`` for a timestamp, in ``timezone``; naive timestamps are UTC."""
     if timestamp.tzinfo is None:
         timestamp = timestamp.replace(tzinfo=UTC)
-    local = timestamp.astimezone(ZoneInfo(zone))
+    local = timestamp.astimezone(ZoneInfo(timezone))
     return local.strftime("%Y-%m-%d"), local.strftime("%H")
 
 
-def is_known_zone(zone: str) -> bool:
+def is_known_timezone(timezone: str) -> bool:
     try:
-        ZoneInfo(zone)
+        ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True

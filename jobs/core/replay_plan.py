@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from jobs.core.errors import ConfigError, JobError
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
-log = logging.getLogger("jobs.replay")
+log = logging.getLogger(__name__)
 
 
 class RangeNotRetained(JobError):

@@ -17,7 +17,7 @@ MAX_HOUR_ROWS = 10
 class DemoReport:
     rows_per_hour: list[tuple[str, str, int, int, int]] = field(default_factory=list)
     dlq_by_error_type: dict[str, int] = field(default_factory=dict)
-    backup: int = 0
+    backed_up: int = 0
     output: int = 0
     dlq: int = 0
 
@@ -33,7 +33,7 @@ def table_report(
     return DemoReport(
         rows_per_hour=[(*k, backup.get(k, 0), output.get(k, 0), dlq.get(k, 0)) for k in hours],
         dlq_by_error_type=_dlq_by_error_type(spark, dlq_path),
-        backup=sum(backup.values()),
+        backed_up=sum(backup.values()),
         output=sum(output.values()),
         dlq=sum(dlq.values()),
     )
@@ -79,7 +79,7 @@ def _hour_table(report: DemoReport) -> list[str]:
         f"{date:<12}{hour:<6}{backup:>10,}{output:>10,}{dlq:>10,}"
         for date, hour, backup, output, dlq in report.rows_per_hour
     ]
-    total = f"{'total':<18}{report.backup:>10,}{report.output:>10,}{report.dlq:>10,}"
+    total = f"{'total':<18}{report.backed_up:>10,}{report.output:>10,}{report.dlq:>10,}"
     rule = "-" * len(header)
     return ["Rows per table per hour", header, rule, *_shorten(body), rule, total]
 

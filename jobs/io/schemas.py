@@ -40,7 +40,7 @@ _TYPES: dict[str, T.DataType] = {
     "last_offset": T.LongType(),
     "read": T.LongType(),
     "backed_up": T.LongType(),
-    "output_rows": T.LongType(),
+    "output": T.LongType(),  # the ledger's count; the processed batch's output is a struct
     "filtered": T.LongType(),
     "dlq": T.LongType(),
     "filtered_offsets": T.ArrayType(T.LongType()),

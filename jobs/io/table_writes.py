@@ -24,7 +24,7 @@ from jobs.core.columns import OUTPUT_KEY, RECORD_KEY
 from jobs.io.sinks import append_delta
 from jobs.io.spark_errors import is_concurrent_commit
 
-log = logging.getLogger("jobs.replay")
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 

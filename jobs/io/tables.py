@@ -14,11 +14,10 @@ from pyspark.sql import functions as F
 
 from jobs.core.columns import KAFKA_SHAPE
 from jobs.core.errors import ConfigError
+from jobs.core.ledger import RESUMING_MODES
 from jobs.core.offsets import TopicPartition
 from jobs.core.partitioning import partition_values
 from jobs.core.replay_plan import HourRange
-
-RESUMING_MODES = ("stream", "resume")
 
 
 def in_hours(hours: HourRange | None) -> Column:
@@ -67,7 +66,7 @@ def as_kafka_rows(rows: DataFrame) -> DataFrame:
     return rows.withColumnRenamed("timestamp_type", "timestampType").select(*KAFKA_SHAPE)
 
 
-def check_zone(spark: SparkSession, backup_path: str, zone: str) -> None:
+def check_archive_timezone(spark: SparkSession, backup_path: str, timezone: str) -> None:
     """Refuse a ``--timezone`` other than the one the archive was partitioned in: replayed rows
     would land in other hour partitions than the stream's, and keyed writes look there."""
     if not DeltaTable.isDeltaTable(spark, backup_path):
@@ -77,10 +76,10 @@ def check_zone(spark: SparkSession, backup_path: str, zone: str) -> None:
     if row is None:
         return
     moment = datetime.fromtimestamp(row["micros"] / 1e6, UTC)
-    if (row["date"], row["hour"]) != partition_values(moment, zone):
+    if (row["date"], row["hour"]) != partition_values(moment, timezone):
         raise ConfigError(
             "--timezone",
-            f"the backup table at {backup_path} is partitioned in another zone than {zone!r} "
+            f"the backup table at {backup_path} is partitioned in another zone than {timezone!r} "
             f"(a record of {moment:%Y-%m-%d %H:%M} UTC is in {row['date']} hour {row['hour']});"
             " give the --timezone the streaming job uses",
         )

@@ -32,7 +32,7 @@ from jobs.core.columns import (
 )
 from jobs.core.errors import StopRequested
 from jobs.core.faults import crash_point
-from jobs.core.ledger import LedgerEntry, ledger_rows
+from jobs.core.ledger import STREAM, LedgerEntry, ledger_rows
 from jobs.io.schemas import LEDGER_SCHEMA, processed_schema
 from jobs.io.sinks import KafkaTopic, as_json_records, with_error_headers
 from jobs.io.spark_errors import is_worker_death
@@ -69,16 +69,16 @@ class MicroBatchPipeline:
         destinations: Destinations,
         *,
         writes: Callable[[int], TableWrites],
-        zone: str = "UTC",
+        timezone: str = "UTC",
         job_name: str = "kafka-stream",
-        mode: str = "stream",
+        mode: str = STREAM,
         backup: Literal["write", "is-source", "skip"] = "write",
         on_batch: Callable[[BatchStats], None] = lambda stats: None,
     ) -> None:
         self.run = run
         self.to = destinations
         self.writes = writes
-        self.zone = zone
+        self.timezone = timezone
         self.job_name = job_name
         self.mode = mode
         self.backup = backup
@@ -104,7 +104,7 @@ class MicroBatchPipeline:
         began, started_at = time.monotonic(), datetime.now(UTC)
         lap = Laps()
         writes = self.writes(batch_id)
-        rows = stamp(kafka_rows, batch_id, self.zone).persist(StorageLevel.MEMORY_AND_DISK)
+        rows = stamp(kafka_rows, batch_id, self.timezone).persist(StorageLevel.MEMORY_AND_DISK)
         processed = None
         try:
             if self.backup == "write":

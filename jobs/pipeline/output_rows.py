@@ -99,8 +99,8 @@ def _needs_arrow_check(value: Any, kind: type) -> bool:
 
 
 def _plain_time(value: dt.date) -> bool:
-    zone = getattr(value, "tzinfo", None)
-    return type(value) in (dt.date, dt.datetime) and (zone is None or zone is dt.UTC)
+    tzinfo = getattr(value, "tzinfo", None)
+    return type(value) in (dt.date, dt.datetime) and (tzinfo is None or tzinfo is dt.UTC)
 
 
 def _check_arrow(name: str, value: Any, data_type: T.DataType) -> None:

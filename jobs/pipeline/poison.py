@@ -22,7 +22,7 @@ from jobs.core.columns import RECORD_KEY, STATUS_ERROR
 from jobs.core.errors import InfrastructureError
 from jobs.io.spark_errors import is_worker_death
 
-log = logging.getLogger("jobs.stream")
+log = logging.getLogger(__name__)
 
 Key = tuple[str, int, int]
 

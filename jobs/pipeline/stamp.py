@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 _HOUR_MICROS = 3_600_000_000
 _DAY_MICROS = 24 * _HOUR_MICROS
 
 
-def partition_columns(timestamp: Column, zone: str, session_zone: str) -> dict[str, Column]:
-    """``date`` (yyyy-MM-dd) and ``hour`` (HH) of ``timestamp`` in ``zone``, as strings.
+def partition_columns(timestamp: Column, timezone: str, session_timezone: str) -> dict[str, Column]:
+    """``date`` (yyyy-MM-dd) and ``hour`` (HH) of ``timestamp`` in ``timezone``, as strings.
 
-    Spark formats timestamps in the session zone, and shifting an instant through the session
-    zone takes the wrong offset around a daylight-saving change of either zone. So the wall
-    time of ``zone`` is taken as microseconds (``from_utc_timestamp`` applies ``zone``'s offset
-    at that very instant) and cut into date and hour by arithmetic, whatever ``session_zone``.
+    Spark formats timestamps in the session time zone, and shifting an instant through it takes
+    the wrong offset around a daylight-saving change of either zone. So the wall time of
+    ``timezone`` is taken as microseconds (``from_utc_timestamp`` applies its offset at that
+    very instant) and cut into date and hour by arithmetic, whatever ``session_timezone``.
+    The same rule as ``jobs.core.partitioning.partition_values``, in Spark columns.
     """
-    wall = F.unix_micros(F.from_utc_timestamp(timestamp, zone))
+    wall = F.unix_micros(F.from_utc_timestamp(timestamp, timezone))
     of_day = F.pmod(wall, F.lit(_DAY_MICROS))
     days = ((wall - of_day) / _DAY_MICROS).cast("int")
     hour = (of_day / _HOUR_MICROS).cast("int")
@@ -27,9 +28,14 @@ def partition_columns(timestamp: Column, zone: str, session_zone: str) -> dict[s
     }
 
 
-def stamp(kafka_rows: DataFrame, batch_id: int, zone: str) -> DataFrame:
+def session_timezone(spark: SparkSession) -> str:
+    """The time zone Spark formats timestamps in (``spark.sql.session.timeZone``)."""
+    return spark.conf.get("spark.sql.session.timeZone") or "UTC"
+
+
+def stamp(kafka_rows: DataFrame, batch_id: int, timezone: str) -> DataFrame:
     """Kafka source rows with snake_case names, partition columns, batch id and ingest time."""
-    session_zone = kafka_rows.sparkSession.conf.get("spark.sql.session.timeZone") or "UTC"
+    session = session_timezone(kafka_rows.sparkSession)
     return kafka_rows.select(
         "topic",
         "partition",
@@ -41,5 +47,5 @@ def stamp(kafka_rows: DataFrame, batch_id: int, zone: str) -> DataFrame:
         "headers",
         F.lit(batch_id).cast("long").alias("batch_id"),
         F.current_timestamp().alias("ingested_at"),
-        *[c.alias(n) for n, c in partition_columns(F.col("timestamp"), zone, session_zone).items()],
+        *[c.alias(n) for n, c in partition_columns(F.col("timestamp"), timezone, session).items()],
     )

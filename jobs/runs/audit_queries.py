@@ -14,7 +14,7 @@ from pyspark.sql.window import Window
 
 from jobs.config.audit import AuditConfig
 from jobs.io.tables import in_hours, of_topics, read_table
-from jobs.pipeline.stamp import partition_columns
+from jobs.pipeline.stamp import partition_columns, session_timezone
 
 KEY = ["topic", "partition", "offset"]
 TP_HOUR = ["topic", "partition", "date", "hour"]
@@ -58,10 +58,10 @@ class AuditQueries:
         rows = (
             facts.groupBy(*TP_HOUR)
             .agg(
-                F.min(F.when(F.col("backup") > 0, F.col("offset"))).alias("first_offset"),
-                F.max(F.when(F.col("backup") > 0, F.col("offset"))).alias("last_offset"),
-                _count(F.col("backup") > 0).alias("backup"),
-                _count(F.col("output_rows") > 0).alias("output"),
+                F.min(F.when(F.col("backed_up") > 0, F.col("offset"))).alias("first_offset"),
+                F.max(F.when(F.col("backed_up") > 0, F.col("offset"))).alias("last_offset"),
+                _count(F.col("backed_up") > 0).alias("backed_up"),
+                _count(F.col("output") > 0).alias("output"),
                 _count(F.col("dlq") > 0).alias("dlq"),
                 _count(F.col("resolved") > 0).alias("resolved"),
                 _count(F.col("filtered")).alias("filtered"),
@@ -73,17 +73,17 @@ class AuditQueries:
         return [row.asDict(recursive=True) for row in rows]
 
     def problems(self) -> dict[str, Column]:
-        backup, out, dlq = F.col("backup"), F.col("output_rows"), F.col("dlq")
+        backed_up, out, dlq = F.col("backed_up"), F.col("output"), F.col("dlq")
         accounted = (out > 0) | (dlq > 0) | (F.col("resolved") > 0) | F.col("filtered")
         checks = {
-            "doubled_in_backup": backup > 1,
+            "doubled_in_backup": backed_up > 1,
             "doubled_in_output": out > F.col("output_indexes"),
             "doubled_in_dlq": (dlq + F.col("resolved")) > 1,
             "in_output_and_dlq": (out > 0) & (dlq > 0),
-            "not_backed_up": (backup == 0) & accounted,
+            "not_backed_up": (backed_up == 0) & accounted,
         }
         if self.output is not None:
-            checks["unaccounted"] = (backup > 0) & ~accounted
+            checks["unaccounted"] = (backed_up > 0) & ~accounted
         return checks
 
     def record_facts(self) -> DataFrame:
@@ -111,8 +111,8 @@ class AuditQueries:
             union = union.unionByName(part)
         kind = F.col("kind")
         return union.groupBy(*KEY).agg(
-            _count(kind == "b").alias("backup"),
-            _count(kind == "o").alias("output_rows"),
+            _count(kind == "b").alias("backed_up"),
+            _count(kind == "o").alias("output"),
             F.count_distinct(F.when(kind == "o", F.col("i"))).alias("output_indexes"),
             _count(kind == "d").alias("dlq"),
             _count(kind == "r").alias("resolved"),
@@ -187,7 +187,7 @@ class AuditQueries:
             *[
                 c.alias(n)
                 for n, c in partition_columns(
-                    F.col("timestamp"), self.config.timezone, _session_zone(self.spark)
+                    F.col("timestamp"), self.config.timezone, session_timezone(self.spark)
                 ).items()
             ],
         ).where(in_hours(self.config.hours))
@@ -210,7 +210,3 @@ def _problem(name: str, condition: Column) -> Column:
             "offsets"
         ),
     ).alias(name)
-
-
-def _session_zone(spark: SparkSession) -> str:
-    return spark.conf.get("spark.sql.session.timeZone") or "UTC"

@@ -7,9 +7,10 @@ import time
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.config.replay import LEDGER_MODES, ReplayConfig
+from jobs.config.replay import ReplayConfig
 from jobs.core.batch_stats import RunTotals
 from jobs.core.errors import ConfigError
+from jobs.core.ledger import REPLAY_MODES
 from jobs.core.processor import LoadedProcessor
 from jobs.core.replay_plan import (
     Chunk,
@@ -25,7 +26,7 @@ from jobs.io.kafka_source import kafka_rows
 from jobs.io.output_schema import resolve_output_schema
 from jobs.io.sinks import KafkaTopic
 from jobs.io.table_writes import KeyedWrites
-from jobs.io.tables import archived, as_kafka_rows, check_zone, failed
+from jobs.io.tables import archived, as_kafka_rows, check_archive_timezone, failed
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
 
@@ -38,7 +39,7 @@ class ReplayRunner:
         self.run_id = config.new_run_id()
 
     def plan(self) -> ReplayPlan:
-        check_zone(self.spark, self.config.backup_path, self.config.timezone)
+        check_archive_timezone(self.spark, self.config.backup_path, self.config.timezone)
         if self.config.mode == "kafka":
             return self.plan_kafka()
         return self.plan_table()
@@ -108,9 +109,9 @@ class ReplayRunner:
             ),
             self.destinations(),
             writes=lambda _: KeyedWrites(run_id),
-            zone=c.timezone,
+            timezone=c.timezone,
             job_name=c.name,
-            mode=LEDGER_MODES[c.mode],
+            mode=REPLAY_MODES[c.mode],
             backup=_backup_role(c),
         )
         totals = RunTotals()
@@ -202,12 +203,12 @@ def replay_summary(
 
 def summary_text(s: dict) -> str:
     text = (
-        f"replay {s['mode']} ({s['run_id']}): {s['records_read']} records read in "
-        f"{s['batches']} chunk(s), {s['output_rows']} output rows, {s['filtered']} filtered, "
-        f"{s['sent_to_dlq']} failed (in the DLQ); {s['seconds']}s"
+        f"replay {s['mode']} ({s['run_id']}): {s['read']} records read in "
+        f"{s['batches']} chunk(s), {s['output']} output rows, {s['filtered']} filtered, "
+        f"{s['dlq']} failed (in the DLQ); {s['seconds']}s"
     )
     if "resolved" in s:
-        text += f"\n  redrive: {s['resolved']} resolved, {s['still_failing']} still failing"
+        text += f"\n  DLQ rows: {s['resolved']} resolved, {s['still_failing']} still failing"
     for hole in s["missing"]:
         text += f"\n  missing: {hole}"
     return text

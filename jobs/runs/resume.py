@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs.config.stream import JobConfig
 from jobs.core.batch_stats import BatchStats
+from jobs.core.ledger import RESUME
 from jobs.core.offsets import starting_offsets
 from jobs.io.checkpoint import checkpoint_has_offsets
 from jobs.io.kafka_offsets import broker_offsets
@@ -25,7 +26,7 @@ from jobs.io.tables import as_kafka_rows, backup_ends, ledger_ends, unrecorded
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
 
-log = logging.getLogger("jobs.stream")
+log = logging.getLogger(__name__)
 
 
 def resume_point(
@@ -62,9 +63,9 @@ def finish_cut_short(
         run,
         destinations,
         writes=lambda _: KeyedWrites(run_id, retry_failures=False),
-        zone=timezone,
+        timezone=timezone,
         job_name=job_name,
-        mode="resume",
+        mode=RESUME,
         backup="is-source",
     )
     return recovery.process(as_kafka_rows(rows), 0)

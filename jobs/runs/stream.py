@@ -28,7 +28,7 @@ from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
 from jobs.runs.resume import finish_cut_short, resume_point
 
-log = logging.getLogger("jobs.stream")
+log = logging.getLogger(__name__)
 
 
 class StreamingJob:
@@ -55,7 +55,7 @@ class StreamingJob:
             run,
             self.destinations(),
             writes=lambda batch_id: TxnWrites(self.app_id(), batch_id),
-            zone=self.config.timezone,
+            timezone=self.config.timezone,
             job_name=self.config.name,
             on_batch=self.after_batch,
         )
@@ -183,9 +183,9 @@ def stop_signals(request_stop) -> Iterator[None]:
 
 def summary_text(summary: dict, config: JobConfig) -> str:
     lines = [
-        f"{config.name}: {summary['records_read']} records read in {summary['batches']} batches, "
-        f"{summary['output_rows']} output rows, {summary['filtered']} filtered, "
-        f"{summary['sent_to_dlq']} sent to the DLQ; {summary['seconds']}s in all, "
+        f"{config.name}: {summary['read']} records read in {summary['batches']} batches, "
+        f"{summary['output']} output rows, {summary['filtered']} filtered, "
+        f"{summary['dlq']} sent to the DLQ; {summary['seconds']}s in all, "
         f"{summary['batch_seconds']}s in batches ({summary['records_per_second']} records/s)",
         f"  backup: {config.backup_path}",
         f"  dlq:    {config.dlq_path}",

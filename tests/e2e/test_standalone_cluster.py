@@ -346,7 +346,7 @@ def test_packaged_job_on_a_standalone_cluster_ends_with_a_clean_audit(
     assert done.returncode == 0, failure(done, "spark-submit failed") + standalone.report()
     summary = summary_from(done.stdout)
     assert summary is not None, failure(done, "no summary line on stdout")
-    assert summary["records_read"] == 150 and summary["batches"] >= 3, summary
+    assert summary["read"] == 150 and summary["batches"] >= 3, summary
     assert listening and not not_loopback(listening), f"listening on {sorted(listening)}"
     applications = master_state(standalone.ui)["completedapps"]
     assert [a["name"] for a in applications] == ["kafka-stream:standalone-e2e"], applications

@@ -215,8 +215,8 @@ def test_dev_mode_writes_to_a_temporary_place_and_commits_nothing(kafka_utils, t
     first = capsys.readouterr()
     assert run_in_process(args) == 0
     second = capsys.readouterr()
-    assert summary_from(first.out)["records_read"] == 5
-    assert summary_from(second.out)["records_read"] == 5
+    assert summary_from(first.out)["read"] == 5
+    assert summary_from(second.out)["read"] == 5
     assert "kafka-stream-dev-" in first.out
 
 

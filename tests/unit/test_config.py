@@ -279,7 +279,7 @@ def test_bad_starting_offsets(text):
     assert error.setting == "--starting-offsets"
 
 
-# --- numbers, zone, sinks ------------------------------------------------------------------
+# --- numbers, time zone, sinks ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("flag", ["--max-record-bytes", "--max-offsets-per-trigger"])
