@@ -27,6 +27,18 @@ from xml.etree import ElementTree
 
 from jobs.io.jars import POM, spark_jars
 
+__all__ = [
+    "Package",
+    "build",
+    "main",
+    "maven_coordinates",
+    "maven_exclusions",
+    "package_sources",
+    "parse_args",
+    "submit_command",
+    "write_text",
+]
+
 REPO = Path(__file__).resolve().parents[1]
 JOBS_DIR = REPO / "jobs"
 # make demo's broker and sample data: the cluster has no use for them.

@@ -16,6 +16,8 @@ from jobs.config.values import (
 )
 from jobs.core.replay_plan import HourRange
 
+__all__ = ["AuditConfig", "build_parser", "parse_audit_config"]
+
 EPILOG = """\
 A record is accounted for by its output rows, one DLQ row (resolved or not), or the ledger's
 list of records the processor filtered. Offset holes are reported as notes: transaction

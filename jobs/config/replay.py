@@ -29,6 +29,8 @@ from jobs.core.errors import ConfigError
 from jobs.core.ledger import REPLAY_MODES
 from jobs.core.replay_plan import HourRange
 
+__all__ = ["Mode", "ReplayConfig", "build_parser", "check", "parse_replay_config"]
+
 Mode = Literal["kafka", "backup", "dlq"]
 
 DESCRIPTION = """\

@@ -14,6 +14,8 @@ from typing import Literal
 from jobs.config.values import check_timezone, parse_duration, parse_partition_offsets, redact
 from jobs.core.errors import ConfigError
 
+__all__ = ["JobConfig", "Trigger", "TriggerKind", "parse_stop_at_offsets", "parse_trigger"]
+
 TriggerKind = Literal["processing-time", "available-now", "once"]
 
 

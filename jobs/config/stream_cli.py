@@ -22,6 +22,8 @@ from jobs.config.stream import JobConfig, parse_stop_at_offsets, parse_trigger
 from jobs.config.values import parse_duration, parse_kafka_options, parse_topics
 from jobs.core.errors import ConfigError
 
+__all__ = ["build_parser", "parse_config"]
+
 DESCRIPTION = """\
 Read Kafka with Spark Structured Streaming and, for every micro-batch: archive every record to
 an hourly-partitioned backup Delta table, run the processor on each record in the executors,

@@ -14,6 +14,18 @@ from jobs.core.errors import ConfigError
 from jobs.core.partitioning import is_known_timezone
 from jobs.core.replay_plan import HOUR_FORMAT, HourRange
 
+__all__ = [
+    "REDACTED",
+    "check_timezone",
+    "parse_duration",
+    "parse_hour_range",
+    "parse_kafka_options",
+    "parse_partition_offsets",
+    "parse_timestamp_ms",
+    "parse_topics",
+    "redact",
+]
+
 SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|(^|\.)key$", re.IGNORECASE)
 REDACTED = "*****(redacted)"
 _OPTION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

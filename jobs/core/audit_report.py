@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+__all__ = ["PROBLEM_TEXT", "AuditReport", "Problem", "describe_gaps", "problems_from_hours"]
+
 PROBLEM_TEXT = {
     "doubled_in_backup": "records backed up more than once",
     "doubled_in_output": "records with the same output row more than once",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+__all__ = ["BatchStats", "PartitionStats", "RunTotals", "as_dict"]
+
 
 @dataclass(frozen=True)
 class PartitionStats:

@@ -5,6 +5,25 @@ Plain tuples, so that pure code can name columns; ``jobs.io.schemas`` gives them
 
 from __future__ import annotations
 
+__all__ = [
+    "BACKUP_COLUMNS",
+    "COORDINATES",
+    "DLQ_COLUMNS",
+    "ERROR_COLUMNS",
+    "KAFKA_SHAPE",
+    "LEDGER_COLUMNS",
+    "ORIGINAL",
+    "OUTPUT_KEY",
+    "PARTITION_COLUMNS",
+    "PASSED_THROUGH",
+    "RECORD_KEY",
+    "RESERVED_OUTPUT_NAMES",
+    "SOURCE_COLUMNS",
+    "STATUS_ERROR",
+    "STATUS_FILTERED",
+    "STATUS_OK",
+]
+
 COORDINATES = ("topic", "partition", "offset", "timestamp", "timestamp_type")
 ORIGINAL = ("key", "value", "headers")
 PARTITION_COLUMNS = ("date", "hour")

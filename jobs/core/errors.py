@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["ConfigError", "InfrastructureError", "JobError", "StopRequested"]
+
 
 class JobError(Exception):
     """Root of every error the job raises on purpose."""

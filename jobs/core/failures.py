@@ -8,6 +8,26 @@ from __future__ import annotations
 
 import traceback
 
+__all__ = [
+    "MAX_MESSAGE_CHARS",
+    "MAX_STACK_CHARS",
+    "InvalidJson",
+    "MissingField",
+    "NestingTooDeep",
+    "NotAnObject",
+    "NullValue",
+    "NumberOutOfRange",
+    "OutputSchemaMismatch",
+    "RecordError",
+    "RecordTooLarge",
+    "TimestampOutOfRange",
+    "UndecodableValue",
+    "WrongFieldType",
+    "error_message",
+    "error_stack",
+    "error_type",
+]
+
 MAX_MESSAGE_CHARS = 2_000
 MAX_STACK_CHARS = 8_000
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import collections
 import os
 
+__all__ = ["ENV", "crash_point"]
+
 ENV = "KAFKA_STREAM_FAULT"
 _reached: collections.Counter[str] = collections.Counter()
 

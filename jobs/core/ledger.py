@@ -14,6 +14,8 @@ from datetime import datetime
 
 from jobs.core.batch_stats import PartitionStats
 
+__all__ = ["REPLAY_MODES", "RESUME", "RESUMING_MODES", "STREAM", "LedgerEntry", "ledger_rows"]
+
 # The ledger's ``mode`` column: who wrote the rows.
 STREAM = "stream"
 RESUME = "resume"  # --resume-from-ledger finishing a batch cut short

@@ -11,6 +11,8 @@ import json
 
 from jobs.core.errors import InfrastructureError
 
+__all__ = ["TopicPartition", "starting_offsets"]
+
 TopicPartition = tuple[str, int]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+__all__ = ["is_known_timezone", "partition_values"]
+
 
 def partition_values(timestamp: datetime, timezone: str = "UTC") -> tuple[str, str]:
     """``("2026-11-22", "09")`` for a timestamp, in ``timezone``; naive timestamps are UTC."""

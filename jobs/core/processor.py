@@ -21,6 +21,8 @@ from typing import Any
 
 from jobs.core.errors import ConfigError
 
+__all__ = ["Headers", "LoadedProcessor", "Record", "load_processor", "processor"]
+
 Headers = tuple[tuple[str, bytes | None], ...]
 _DOTTED_NAME = re.compile(r"[^\W\d]\w*(\.[^\W\d]\w*)*")
 

@@ -14,6 +14,21 @@ from datetime import datetime, timedelta
 
 from jobs.core.errors import ConfigError, JobError
 
+__all__ = [
+    "HOUR_FORMAT",
+    "Chunk",
+    "Hole",
+    "HourRange",
+    "OffsetRange",
+    "Progress",
+    "RangeNotRetained",
+    "ReplayPlan",
+    "chunks",
+    "group_by_size",
+    "offset_ranges",
+    "within_retention",
+]
+
 HOUR_FORMAT = "%Y-%m-%dT%H"
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,8 @@ from pyspark.sql import SparkSession
 
 from jobs.io.paths import local_path
 
+__all__ = ["DemoReport", "format_report", "table_report"]
+
 HourKey = tuple[str, str]
 MAX_HOUR_ROWS = 10
 

@@ -13,6 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+__all__ = [
+    "ERROR_TYPES",
+    "KINDS",
+    "REQUIRED_FIELDS",
+    "SampleRecord",
+    "expected_counts",
+    "sample_records",
+]
+
 ERROR_TYPES: tuple[str, ...] = (
     "UndecodableValue",
     "InvalidJson",

@@ -15,6 +15,8 @@ from pyspark.sql import SparkSession
 
 from jobs.core.errors import ConfigError
 
+__all__ = ["MARKER", "HadoopFiles", "check_checkpoint", "checkpoint_has_offsets"]
+
 MARKER = "kafka-stream-job.json"
 
 

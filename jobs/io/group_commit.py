@@ -11,6 +11,8 @@ from kafka.structs import OffsetAndMetadata
 from jobs.core.batch_stats import BatchStats
 from jobs.io.kafka_client import kafka_python_options
 
+__all__ = ["GroupCommitter"]
+
 
 class GroupCommitter:
     def __init__(self, group: str, bootstrap_servers: str, kafka_options: dict[str, str]) -> None:

@@ -18,6 +18,8 @@ from kafka.errors import KafkaError, KafkaTimeoutError
 
 from jobs.core.errors import ConfigError, InfrastructureError
 
+__all__ = ["kafka_python_options", "list_topics"]
+
 _JAAS_FIELD = re.compile(r'\b(username|password)\s*=\s*"((?:[^"\\]|\\.)*)"')
 _LOGIN_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 _UPPER_CASE = {"security.protocol", "sasl.mechanism"}

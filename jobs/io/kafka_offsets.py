@@ -13,6 +13,8 @@ from jobs.core.errors import ConfigError, InfrastructureError
 from jobs.core.offsets import TopicPartition
 from jobs.io.kafka_client import kafka_python_options
 
+__all__ = ["BrokerOffsets", "broker_offsets"]
+
 
 class BrokerOffsets:
     """Partitions, earliest and latest offsets, and offsets for times, of some topics."""

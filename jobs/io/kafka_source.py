@@ -9,6 +9,8 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs.core.replay_plan import OffsetRange
 
+__all__ = ["kafka_rows", "spark_kafka_options", "stream_rows"]
+
 
 def spark_kafka_options(bootstrap_servers: str, kafka_options: dict[str, str]) -> dict[str, str]:
     """The brokers and every client option, with the ``kafka.`` prefix Spark's connector wants."""

@@ -9,6 +9,8 @@ from jobs.core.columns import RESERVED_OUTPUT_NAMES
 from jobs.core.errors import ConfigError
 from jobs.core.processor import LoadedProcessor
 
+__all__ = ["resolve_output_schema"]
+
 
 def resolve_output_schema(
     spark: SparkSession, loaded: LoadedProcessor, *, check_reserved: bool

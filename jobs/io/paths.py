@@ -8,6 +8,8 @@ from urllib.parse import urlparse
 
 from jobs.core.errors import ConfigError
 
+__all__ = ["check_writable", "local_path"]
+
 
 def local_path(location: str) -> Path | None:
     """The local directory behind a path or ``file:`` URI; None for other filesystems."""

@@ -8,6 +8,8 @@ import time
 from jobs.core.errors import ConfigError, InfrastructureError
 from jobs.io.kafka_client import list_topics
 
+__all__ = ["check_reachable", "check_topics"]
+
 
 def check_reachable(bootstrap_servers: str, timeout: float) -> None:
     """Return once one bootstrap address accepts a TCP connection; fail after ``timeout``."""

@@ -14,6 +14,8 @@ from jobs.core.columns import (
     PARTITION_COLUMNS,
 )
 
+__all__ = ["HEADERS", "LEDGER_SCHEMA", "processed_schema", "struct"]
+
 HEADERS = T.ArrayType(
     T.StructType([T.StructField("key", T.StringType()), T.StructField("value", T.BinaryType())])
 )

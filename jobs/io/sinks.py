@@ -11,6 +11,8 @@ from jobs.core.columns import PARTITION_COLUMNS
 from jobs.io.kafka_source import spark_kafka_options
 from jobs.io.schemas import HEADERS
 
+__all__ = ["KafkaTopic", "append_delta", "as_json_records", "with_error_headers"]
+
 
 def append_delta(
     rows: DataFrame,

@@ -3,6 +3,8 @@ a person sees instead of a Java stack."""
 
 from __future__ import annotations
 
+__all__ = ["failure_message", "is_concurrent_commit", "is_worker_death"]
+
 WORKER_DIED = (
     "Python worker exited unexpectedly",
     "crashed",

@@ -10,6 +10,8 @@ from pyspark.sql import SparkSession
 
 from jobs.io.jars import spark_jars
 
+__all__ = ["SPARK_CONF_DIR", "build_spark_session", "read_spark_defaults"]
+
 SPARK_CONF_DIR = Path(__file__).resolve().parents[2] / "spark-conf"
 
 

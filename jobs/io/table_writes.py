@@ -24,6 +24,8 @@ from jobs.core.columns import OUTPUT_KEY, RECORD_KEY
 from jobs.io.sinks import append_delta
 from jobs.io.spark_errors import is_concurrent_commit
 
+__all__ = ["KeyedWrites", "T", "TxnWrites"]
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 

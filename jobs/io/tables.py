@@ -19,6 +19,19 @@ from jobs.core.offsets import TopicPartition
 from jobs.core.partitioning import partition_values
 from jobs.core.replay_plan import HourRange
 
+__all__ = [
+    "archived",
+    "as_kafka_rows",
+    "backup_ends",
+    "check_archive_timezone",
+    "failed",
+    "in_hours",
+    "ledger_ends",
+    "of_topics",
+    "read_table",
+    "unrecorded",
+]
+
 
 def in_hours(hours: HourRange | None) -> Column:
     """True for rows whose partition columns fall in ``hours`` (prunes partitions)."""

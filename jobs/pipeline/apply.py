@@ -31,6 +31,8 @@ from jobs.io.schemas import processed_schema
 from jobs.pipeline.output_rows import output_rows
 from jobs.pipeline.record_timer import time_limit
 
+__all__ = ["ProcessorRun"]
+
 _RECORD_COLUMNS = ["key", "value", "topic", "partition", "offset", "timestamp", "headers"]
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

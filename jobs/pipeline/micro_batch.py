@@ -41,6 +41,8 @@ from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.poison import PoisonIsolation, covering_exactly, crash_rows
 from jobs.pipeline.stamp import stamp
 
+__all__ = ["Destinations", "MicroBatchPipeline", "TableWrites"]
+
 TableWrites = TxnWrites | KeyedWrites
 
 

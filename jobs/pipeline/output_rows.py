@@ -16,6 +16,8 @@ from pyspark.sql.pandas.types import to_arrow_type
 
 from jobs.core.failures import OutputSchemaMismatch
 
+__all__ = ["output_rows"]
+
 _INT_RANGES = {
     T.ByteType: 2**7,
     T.ShortType: 2**15,

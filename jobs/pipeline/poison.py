@@ -22,6 +22,8 @@ from jobs.core.columns import RECORD_KEY, STATUS_ERROR
 from jobs.core.errors import InfrastructureError
 from jobs.io.spark_errors import is_worker_death
 
+__all__ = ["Key", "PoisonIsolation", "covering_exactly", "crash_rows", "find_poison"]
+
 log = logging.getLogger(__name__)
 
 Key = tuple[str, int, int]

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+__all__ = ["Timeout", "time_limit"]
+
 
 class Timeout(BaseException):
     """The processor ran longer than ``--record-timeout`` on one record."""

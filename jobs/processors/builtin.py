@@ -17,6 +17,8 @@ from jobs.core.failures import (
 )
 from jobs.processor import Record, processor
 
+__all__ = ["JsonEvents", "JsonProcessor", "passthrough"]
+
 
 @processor("key BINARY, value BINARY")
 def passthrough(record: Record) -> dict[str, bytes | None]:

@@ -13,7 +13,7 @@ from jobs.io.kafka_offsets import broker_offsets
 from jobs.io.kafka_source import kafka_rows
 from jobs.runs.audit_queries import AuditQueries
 
-__all__ = ["audit", "compare_with_broker", "describe_scope", "retained_ranges"]
+__all__ = ["audit"]
 
 
 def audit(spark: SparkSession, config: AuditConfig) -> AuditReport:

@@ -16,6 +16,8 @@ from jobs.config.audit import AuditConfig
 from jobs.io.tables import in_hours, of_topics, read_table
 from jobs.pipeline.stamp import partition_columns, session_timezone
 
+__all__ = ["KEY", "AuditQueries"]
+
 KEY = ["topic", "partition", "offset"]
 TP_HOUR = ["topic", "partition", "date", "hour"]
 SAMPLE = 5

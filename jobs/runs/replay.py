@@ -30,6 +30,8 @@ from jobs.io.tables import archived, as_kafka_rows, check_archive_timezone, fail
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
 
+__all__ = ["ReplayRunner", "replay", "summary_text"]
+
 
 class ReplayRunner:
     def __init__(self, spark: SparkSession, config: ReplayConfig, loaded: LoadedProcessor) -> None:

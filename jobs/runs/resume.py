@@ -26,6 +26,8 @@ from jobs.io.tables import as_kafka_rows, backup_ends, ledger_ends, unrecorded
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
 
+__all__ = ["finish_cut_short", "resume_point"]
+
 log = logging.getLogger(__name__)
 
 

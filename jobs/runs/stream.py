@@ -28,6 +28,8 @@ from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
 from jobs.runs.resume import finish_cut_short, resume_point
 
+__all__ = ["StreamingJob", "stop_signals", "summary_text"]
+
 log = logging.getLogger(__name__)
 
 
