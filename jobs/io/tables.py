@@ -12,7 +12,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.core.columns import KAFKA_SHAPE
+from jobs.core.columns import KAFKA_SHAPE, RECORD_KEY
 from jobs.core.errors import ConfigError
 from jobs.core.ledger import RESUMING_MODES
 from jobs.core.offsets import TopicPartition
@@ -50,7 +50,7 @@ def archived(spark: SparkSession, backup_path: str, hours: HourRange | None, top
     rows = read_table(spark, backup_path, "--backup-path").where(
         in_hours(hours) & of_topics(topics)
     )
-    return rows.dropDuplicates(["topic", "partition", "offset"])
+    return rows.dropDuplicates(list(RECORD_KEY))
 
 
 def failed(
@@ -134,7 +134,7 @@ def unrecorded(
         )
         backup = backup.join(F.broadcast(known), ["topic", "partition"], "left")
         past_end = F.col("end").isNull() | (F.col("offset") >= F.col("end"))
-    return backup.where(past_end).drop("end").dropDuplicates(["topic", "partition", "offset"])
+    return backup.where(past_end).drop("end").dropDuplicates(list(RECORD_KEY))
 
 
 def backup_ends(rows: DataFrame) -> dict[TopicPartition, int]:

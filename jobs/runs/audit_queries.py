@@ -13,12 +13,13 @@ from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
 from jobs.config.audit import AuditConfig
+from jobs.core.columns import RECORD_KEY
 from jobs.io.tables import in_hours, of_topics, read_table
 from jobs.pipeline.stamp import partition_columns, session_timezone
 
-__all__ = ["KEY", "AuditQueries"]
+__all__ = ["AuditQueries"]
 
-KEY = ["topic", "partition", "offset"]
+KEY = list(RECORD_KEY)  # DataFrame methods take lists
 TP_HOUR = ["topic", "partition", "date", "hour"]
 SAMPLE = 5
 
