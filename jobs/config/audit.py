@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from jobs.config.flags import add_broker_flags, add_hour_flags, add_table_flags, add_timezone_flag
 from jobs.config.values import (
     check_timezone,
+    described,
     parse_duration,
     parse_hour_range,
     parse_kafka_options,
     parse_topics,
-    redact,
 )
 from jobs.core.replay_plan import HourRange
 
@@ -46,10 +46,8 @@ class AuditConfig:
     master: str = "local[2]"
 
     def describe(self) -> dict[str, object]:
-        shown = {k: v for k, v in self.__dict__.items() if k != "kafka_options"}
-        shown["hours"] = str(self.hours) if self.hours else None
-        shown["kafka_options"] = redact(self.kafka_options)
-        return shown
+        """The settings as printable data, secrets masked."""
+        return described(self, "hours")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,13 +17,13 @@ from jobs.config.flags import (
 )
 from jobs.config.values import (
     check_timezone,
+    described,
     parse_duration,
     parse_hour_range,
     parse_kafka_options,
     parse_partition_offsets,
     parse_timestamp_ms,
     parse_topics,
-    redact,
 )
 from jobs.core.errors import ConfigError
 from jobs.core.ledger import REPLAY_MODES
@@ -100,10 +100,8 @@ class ReplayConfig:
         }
 
     def describe(self) -> dict[str, object]:
-        shown = {k: v for k, v in self.__dict__.items() if k != "kafka_options"}
-        shown["hours"] = str(self.hours) if self.hours else None
-        shown["kafka_options"] = redact(self.kafka_options)
-        return shown
+        """The settings as printable data, secrets masked."""
+        return described(self, "hours")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,7 +11,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from jobs.config.values import check_timezone, parse_duration, parse_partition_offsets, redact
+from jobs.config.values import (
+    check_timezone,
+    described,
+    parse_duration,
+    parse_partition_offsets,
+)
 from jobs.core.errors import ConfigError
 
 __all__ = ["JobConfig", "Trigger", "TriggerKind", "parse_stop_at_offsets", "parse_trigger"]
@@ -89,15 +94,9 @@ class JobConfig:
             "--ledger-path": self.ledger_path,
         }
 
-    def redacted_kafka_options(self) -> dict[str, str]:
-        return redact(self.kafka_options)
-
     def describe(self) -> dict[str, object]:
         """The settings as printable data, secrets masked."""
-        shown = {k: v for k, v in self.__dict__.items() if k != "kafka_options"}
-        shown["trigger"] = str(self.trigger)
-        shown["kafka_options"] = self.redacted_kafka_options()
-        return shown
+        return described(self, "trigger")
 
 
 def parse_trigger(text: str) -> Trigger:

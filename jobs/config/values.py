@@ -17,6 +17,7 @@ from jobs.core.replay_plan import HOUR_FORMAT, HourRange
 __all__ = [
     "REDACTED",
     "check_timezone",
+    "described",
     "parse_duration",
     "parse_hour_range",
     "parse_kafka_options",
@@ -43,6 +44,15 @@ def check_timezone(timezone: str) -> str:
 def parse_topics(text: str | None) -> tuple[str, ...]:
     """``--topics a,b``: the names, blanks dropped."""
     return tuple(t.strip() for t in (text or "").split(",") if t.strip())
+
+
+def described(settings: object, *as_text: str) -> dict[str, object]:
+    """A settings object as printable data: ``kafka_options`` masked, the fields named in
+    ``as_text`` shown as their ``str()`` (None stays None)."""
+    shown = {k: v for k, v in vars(settings).items() if k != "kafka_options"}
+    shown.update({name: None if shown[name] is None else str(shown[name]) for name in as_text})
+    shown["kafka_options"] = redact(vars(settings)["kafka_options"])
+    return shown
 
 
 def redact(options: dict[str, str]) -> dict[str, str]:
