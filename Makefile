@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+JARS_DIR := $(abspath $(or $(KAFKA_STREAM_JARS_DIR),.cache/jars))
+SPARK_JARS := $(JARS_DIR)/spark/.resolved
+POM := spark-conf/pom.xml
 BENCH_STAMP := $(VENV)/.bench-installed
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON ?= $(abspath $(PY))
@@ -21,8 +24,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-jars: venv
+jars: venv $(SPARK_JARS)  ## the job's Spark-side jars, then the harness's (Maven, cached)
 	@$(PY) -m kafka_utils.jars
+
+# The job's jars (jobs/io/jars.py reads them): resolved again when the pom changes; the stamp
+# holds the pom's SHA-256 so that a cache resolved from another pom is never taken.
+$(SPARK_JARS): $(POM)
+	@command -v mvn >/dev/null || { echo "error: Maven (mvn) is needed once to fetch the JVM jars (apt-get install maven)"; exit 1; }
+	rm -rf $(JARS_DIR)/spark
+	mvn -q -B -Dstyle.color=never -f $(POM) -P spark-jars dependency:copy-dependencies -DoutputDirectory=$(JARS_DIR)/spark
+	sha256sum $(POM) | cut -d' ' -f1 > $@
 
 test: setup  ## the whole suite, against a real embedded Kafka broker
 	$(PY) -m pytest
@@ -41,7 +52,7 @@ $(BENCH_STAMP): pyproject.toml
 	@touch $@
 
 package: setup  ## dist/: the jobs zip, main file and jar lists for spark-submit (docs/SPARK_SUBMIT.md)
-	$(PY) -m jobs.package
+	$(PY) -m tools.package
 
 lint: venv
 	$(VENV)/bin/ruff check .

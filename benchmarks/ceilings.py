@@ -11,7 +11,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 
 from benchmarks.progress import ProgressRecorder
-from jobs.stamp import stamp
+from jobs.pipeline.stamp import stamp
 
 
 def kafka_source(spark: SparkSession, bootstrap: str, topic: str, batch_records: int) -> DataFrame:

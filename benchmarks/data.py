@@ -1,6 +1,6 @@
 """The benchmark's data: ~1 KiB JSON events, 5 % bad of six kinds, over 3 hours, produced once.
 
-Records come from ``jobs.sample_data`` (the demo's and the tests' generator, so the bad kinds
+Records come from ``jobs.demo.sample_data`` (the demo's and the tests' generator, so the bad kinds
 are the ones the job knows); good values and JSON-object bad values are padded to
 ``value_bytes`` with a random base64 ``payload`` field, so Parquet cannot compress them away.
 Partitions are assigned round-robin so every partition holds the same number of records.
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from jobs.sample_data import SampleRecord, sample_records
+from jobs.demo.sample_data import SampleRecord, sample_records
 
 _FILLER = base64.b64encode(random.Random(11).randbytes(96 * 1024))
 

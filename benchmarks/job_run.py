@@ -102,7 +102,7 @@ def run_job(argv: list[str], progress: QueryProgress) -> dict:
     from jobs import stream
 
     lines = BatchLines()
-    logger = logging.getLogger("jobs.stream")
+    logger = logging.getLogger("jobs.runs.stream")
     logger.addHandler(lines)
     try:
         with timed_saves() as saves:
@@ -113,7 +113,7 @@ def run_job(argv: list[str], progress: QueryProgress) -> dict:
     if code != 0:
         raise RuntimeError(f"the job exited with code {code}; arguments {argv}")
     return {
-        "records": sum(b["rows_in"] for b in lines.batches),
+        "records": sum(b["read"] for b in lines.batches),
         "seconds": progress.wall_seconds(),
         "batches": len(lines.batches),
         "job_batches": lines.batches,

@@ -33,8 +33,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from jobs.failures import NullValue, RecordTooLarge, error_message, error_stack, error_type
-from jobs.processor import Record, load_processor
+from jobs.core.failures import NullValue, RecordTooLarge, error_message, error_stack, error_type
+from jobs.core.processor import load_processor
+from jobs.processor import Record
 
 PROCESSOR = "jobs.processors.builtin:json_events"
 MAX_RECORD_BYTES = 1_048_576

@@ -11,7 +11,7 @@ import time
 
 import pyarrow as pa
 
-from jobs.sample_data import SampleRecord
+from jobs.demo.sample_data import SampleRecord
 
 log = logging.getLogger("benchmarks")
 PROCESSOR = "jobs.processors.builtin:json_events"
@@ -46,9 +46,9 @@ def microseconds_per_record(records: list[SampleRecord], repeats: int = 3) -> fl
     try:
         from pyspark.sql.pandas.types import to_arrow_schema
 
-        from jobs.apply import ProcessorRun
-        from jobs.processor import load_processor
-        from jobs.schemas import processed_schema
+        from jobs.core.processor import load_processor
+        from jobs.io.schemas import processed_schema
+        from jobs.pipeline.apply import ProcessorRun
 
         loaded = load_processor(PROCESSOR)
         schema = _struct(loaded.output_schema)

@@ -65,7 +65,7 @@ def batch_profiles(run: dict, read_per_batch: float | None = None) -> list[dict[
         p["other_in_batch"] = max(0.0, add_batch - measured)
         p["trigger_overhead"] = max(0.0, trigger - add_batch)
         p["total"] = trigger
-        p["records"] = line["rows_in"]
+        p["records"] = line["read"]
         profiles.append(p)
     return profiles
 

@@ -24,7 +24,7 @@ RESULT_PREFIX = "BENCH-RESULT "
 
 class Worker:
     def __init__(self, master: str, bootstrap: str) -> None:
-        from jobs.spark_session import build_spark_session
+        from jobs.io.spark_session import build_spark_session
 
         self.master = master
         self.bootstrap = bootstrap

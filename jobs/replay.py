@@ -7,119 +7,39 @@ second identical run adds nothing. ``--dry-run`` stops after the plan.
 
 from __future__ import annotations
 
-import json
-import logging
 import sys
 import time
 
-from jobs.batch_stats import RunTotals
-from jobs.errors import ConfigError, JobError
-from jobs.replay_config import ReplayConfig, parse_replay_config
-from jobs.replay_plan import Progress, ReplayPlan
+from jobs import launch
+from jobs.config.replay import parse_replay_config
 
-log = logging.getLogger("jobs.replay")
+__all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jobs.stream import configure_logging
+    return launch.run_command(lambda: run(argv))
 
-    configure_logging()
-    try:
-        config = parse_replay_config(argv)
-        loaded = check_before_start(config)
-    except JobError as e:
-        log.error("%s", e)
-        return e.exit_code
-    log.info("settings %s", json.dumps(config.describe(), default=str))
-    from jobs.spark_session import build_spark_session
+
+def run(argv: list[str] | None) -> int:
+    config = parse_replay_config(argv)
+    loaded = launch.check_before_start(
+        config.processor, {} if config.dry_run else config.locations()
+    )
+    if config.bootstrap_servers:
+        launch.check_kafka(
+            config.bootstrap_servers, config.kafka_options, config.broker_timeout, config.topics
+        )
+    launch.log_settings(config.describe())
+    # Spark, Arrow and Delta load only now, once the settings are known to be good.
+    from jobs.io.spark_session import build_spark_session
+    from jobs.runs.replay import replay, summary_text
 
     began = time.monotonic()
     spark = build_spark_session(f"kafka-replay:{config.name}", config.master)
-    try:
-        return run(spark, config, loaded, began)
-    except JobError as e:
-        log.error("%s", e)
-        return e.exit_code
-
-
-def run(spark, config: ReplayConfig, loaded, began: float) -> int:
-    from jobs.replay_runner import ReplayRunner
-
-    runner = ReplayRunner(spark, config, loaded)
-    plan = runner.plan()
-    print(plan.describe(), flush=True)
-    if not plan.chunks:
-        print(f"nothing to replay: {plan.what} holds no records", flush=True)
-        return 0
-    if config.dry_run:
-        print("dry run: nothing written", flush=True)
-        return 0
-    totals = runner.run(plan, Progress(plan))
-    summary = replay_summary(config, totals, plan, runner.run_id, time.monotonic() - began)
-    print(summary_text(summary), flush=True)
-    print(json.dumps(summary), flush=True)
+    summary = replay(spark, config, loaded, began)
+    if summary is not None:
+        launch.print_summary(summary_text(summary), summary)
     return 0
-
-
-def check_before_start(config: ReplayConfig):
-    from jobs.kafka_client import list_topics
-    from jobs.paths import check_writable
-    from jobs.preflight import check_reachable
-    from jobs.processor import load_processor
-    from jobs.stream import check_python_packages
-
-    check_python_packages()
-    loaded = load_processor(config.processor)
-    if not config.dry_run:
-        for setting, location in (
-            ("--backup-path", config.backup_path),
-            ("--dlq-path", config.dlq_path),
-            ("--output-path", config.output_path),
-            ("--ledger-path", config.ledger_path),
-        ):
-            if location:
-                check_writable(setting, location)
-    if config.bootstrap_servers:
-        check_reachable(config.bootstrap_servers, config.broker_timeout)
-        existing = list_topics(
-            config.bootstrap_servers, config.kafka_options, config.broker_timeout
-        )
-        missing = sorted(set(config.topics) - existing)
-        if missing:
-            raise ConfigError("--topics", f"{missing} do not exist on {config.bootstrap_servers}")
-    return loaded
-
-
-def replay_summary(
-    config: ReplayConfig, totals: RunTotals, plan: ReplayPlan, run_id: str, seconds: float
-) -> dict[str, object]:
-    summary = {
-        **totals.summary(seconds),
-        "event": "replay-summary",
-        "mode": config.mode,
-        "run_id": run_id,
-        "what": plan.what,
-        "missing": [str(h) for h in plan.holes],
-    }
-    if config.mode == "dlq":
-        summary["resolved"] = totals.read - totals.dlq
-        summary["still_failing"] = totals.dlq
-    if config.mode != "kafka" or config.skip_backup:
-        summary["backed_up"] = 0
-    return summary
-
-
-def summary_text(s: dict) -> str:
-    text = (
-        f"replay {s['mode']} ({s['run_id']}): {s['records_read']} records read in "
-        f"{s['batches']} chunk(s), {s['output_rows']} output rows, {s['filtered']} filtered, "
-        f"{s['sent_to_dlq']} failed (in the DLQ); {s['seconds']}s"
-    )
-    if "resolved" in s:
-        text += f"\n  redrive: {s['resolved']} resolved, {s['still_failing']} still failing"
-    for hole in s["missing"]:
-        text += f"\n  missing: {hole}"
-    return text
 
 
 if __name__ == "__main__":

@@ -1,63 +1,10 @@
-"""The one place a SparkSession is made: Maven-resolved jars, Delta, ``spark-conf/`` settings."""
+"""Transitional: ``kafka_utils``' pytest ``spark`` fixture and ``KafkaTestCase`` still import
+``build_spark_session`` from here. They get a session of their own with the KafkaUtils work
+(issue 11); this module goes when that is merged. The job's own code imports
+``jobs.io.spark_session``."""
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
+from jobs.io.spark_session import build_spark_session
 
-from pyspark.sql import SparkSession
-
-SPARK_CONF_DIR = Path(__file__).resolve().parents[1] / "spark-conf"
-
-
-def read_spark_defaults(path: Path = SPARK_CONF_DIR / "spark-defaults.conf") -> dict[str, str]:
-    """Parse a ``spark-defaults.conf``: ``key value`` per line, ``#`` comments."""
-    conf: dict[str, str] = {}
-    if not path.is_file():
-        return conf
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition(" ")
-            conf[key] = value.strip()
-    return conf
-
-
-def under_spark_submit() -> bool:
-    """True when spark-submit launched us: the jars then come from ``--jars``/``--packages``."""
-    return "PYSPARK_GATEWAY_PORT" in os.environ
-
-
-def local_conf(master: str) -> dict[str, str]:
-    """Settings for a session started from plain Python: jars, logging, loopback only."""
-    from kafka_utils.jars import jars
-
-    log4j = SPARK_CONF_DIR / "log4j2.properties"
-    java_options = f"-Dlog4j2.configurationFile=file:{log4j}"
-    return {
-        "spark.master": master,
-        "spark.jars": ",".join(str(j) for j in jars("spark")),
-        "spark.driver.extraJavaOptions": java_options,
-        "spark.executor.extraJavaOptions": java_options,
-    }
-
-
-def build_spark_session(
-    app_name: str = "kafka-stream", master: str = "local[2]", conf: dict[str, str] | None = None
-) -> SparkSession:
-    """A ready SparkSession with the Kafka connector and Delta.
-
-    Under spark-submit the cluster's settings and jars are used as given; from plain Python a
-    local session is built with the Maven-resolved jars. ``conf`` wins over both.
-    """
-    settings = read_spark_defaults()
-    if not under_spark_submit():
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        settings.update(local_conf(master))
-    settings.update(conf or {})
-    builder = SparkSession.builder.appName(app_name)
-    for key, value in settings.items():
-        builder = builder.config(key, value)
-    return builder.getOrCreate()
+__all__ = ["build_spark_session"]

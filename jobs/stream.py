@@ -7,8 +7,6 @@ the running batch (exit 0); any other end is a failure (exit 1) with a message a
 
 from __future__ import annotations
 
-import json
-import logging
 import signal
 import sys
 import time
@@ -20,95 +18,35 @@ if __package__ in (None, ""):  # run as a file by spark-submit
     if importlib.util.find_spec("jobs") is None:  # no --py-files zip: use the checkout
         sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from jobs.cli import parse_config
-from jobs.config import JobConfig
-from jobs.errors import ConfigError, JobError
-from jobs.paths import check_writable
-from jobs.preflight import check_reachable, check_topics
-from jobs.processor import LoadedProcessor, load_processor
+from jobs import launch
+from jobs.config.stream_cli import parse_config
 
-log = logging.getLogger("jobs.stream")
+__all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_logging()
-    try:
-        config = parse_config(argv)
-        loaded = check_before_start(config)
-    except JobError as e:
-        log.error("%s", e)
-        return e.exit_code
-    log.info("settings %s", json.dumps(config.describe(), default=str))
-    from jobs.query import StreamingJob, stop_signals
-    from jobs.spark_session import build_spark_session
+    return launch.run_command(lambda: run(argv))
+
+
+def run(argv: list[str] | None) -> int:
+    config = parse_config(argv)
+    loaded = launch.check_before_start(config.processor, config.locations())
+    launch.check_kafka(
+        config.bootstrap_servers, config.kafka_options, config.broker_timeout, config.topics
+    )
+    launch.log_settings(config.describe())
+    # Spark, Arrow and Delta load only now, once the settings are known to be good.
+    from jobs.io.spark_session import build_spark_session
+    from jobs.runs.stream import StreamingJob, stop_signals, summary_text
 
     began = time.monotonic()
     spark = build_spark_session(f"kafka-stream:{config.name}", config.master)
     job = StreamingJob(spark, config, loaded)
     with stop_signals(job.request_stop):
-        try:
-            totals = job.run()
-        except JobError as e:
-            log.error("%s", e)
-            return e.exit_code
+        totals = job.run()
         summary = totals.summary(time.monotonic() - began)
-        print(summary_text(summary, config), flush=True)
-        print(json.dumps(summary), flush=True)
+        launch.print_summary(summary_text(summary, config), summary)
     return 0
-
-
-def check_before_start(config: JobConfig) -> LoadedProcessor:
-    """Everything that can be checked without Spark, so bad settings fail in seconds."""
-    check_python_packages()
-    loaded = load_processor(config.processor)
-    for setting, location in (
-        ("--checkpoint", config.checkpoint),
-        ("--backup-path", config.backup_path),
-        ("--dlq-path", config.dlq_path),
-        ("--output-path", config.output_path),
-        ("--ledger-path", config.ledger_path),
-    ):
-        if location:
-            check_writable(setting, location)
-    check_reachable(config.bootstrap_servers, config.broker_timeout)
-    check_topics(config)
-    return loaded
-
-
-def check_python_packages() -> None:
-    """Spark runs the processor through Arrow: without pyarrow and pandas every batch fails."""
-    import importlib.util
-
-    missing = [name for name in ("pyarrow", "pandas") if importlib.util.find_spec(name) is None]
-    if missing:
-        raise ConfigError(
-            "python", f"{', '.join(missing)} not installed; pip install pyarrow 'pandas<3'"
-        )
-
-
-def summary_text(summary: dict, config: JobConfig) -> str:
-    lines = [
-        f"{config.name}: {summary['records_read']} records read in {summary['batches']} batches, "
-        f"{summary['output_rows']} output rows, {summary['filtered']} filtered, "
-        f"{summary['sent_to_dlq']} sent to the DLQ; {summary['seconds']}s in all, "
-        f"{summary['batch_seconds']}s in batches ({summary['records_per_second']} records/s)",
-        f"  backup: {config.backup_path}",
-        f"  dlq:    {config.dlq_path}",
-    ]
-    if config.output_path or config.output_topic:
-        lines.append(f"  output: {config.output_path or 'topic ' + str(config.output_topic)}")
-    return "\n".join(lines)
-
-
-def configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("jobs").setLevel(logging.INFO)
-    for noisy in ("py4j", "kafka"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":

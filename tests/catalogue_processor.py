@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from pyspark.sql import Row
 
-from jobs.failures import RecordError
+from jobs.core.failures import RecordError
 from jobs.processor import Record, processor
 from jobs.processors.builtin import JsonEvents
 

@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any, ClassVar
 
-from jobs.failures import (
+from jobs.core.failures import (
     InvalidJson,
     MissingField,
     NestingTooDeep,
@@ -16,6 +16,8 @@ from jobs.failures import (
     WrongFieldType,
 )
 from jobs.processor import Record, processor
+
+__all__ = ["JsonEvents", "JsonProcessor", "passthrough"]
 
 
 @processor("key BINARY, value BINARY")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from jobs.sample_data import SampleRecord, sample_records
+from jobs.demo.sample_data import SampleRecord, sample_records
 from kafka_utils import Message
 
 START = datetime(2026, 11, 22, 9, tzinfo=UTC)

@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 from pyspark.sql import functions as F
 
-from jobs.failures import MAX_MESSAGE_CHARS
-from jobs.partitioning import partition_values
+from jobs.core.failures import MAX_MESSAGE_CHARS
+from jobs.core.partitioning import partition_values
 from kafka_utils import Message, Record
 from kafka_utils.pytest_plugin import new_name
 from tests.catalogue_processor import ODD_MESSAGE, PARIS_TIME
@@ -532,7 +532,7 @@ def test_the_catalogue_has_at_least_30_kinds_with_unique_names():
 
 
 def test_the_job_reads_every_record_in_several_batches(run):
-    assert run.summary["records_read"] == len(run.produced)
+    assert run.summary["read"] == len(run.produced)
     assert run.summary["batches"] >= 2
     assert len({r["batch_id"] for rows in run.dlq.values() for r in rows}) >= 2
 
@@ -565,7 +565,7 @@ def test_every_record_lands_once_in_output_dlq_or_filtered(run):
     }
     assert filtered == expected_filtered
     assert run.summary["filtered"] == len(filtered)
-    assert run.summary["sent_to_dlq"] == len(run.dlq)
+    assert run.summary["dlq"] == len(run.dlq)
 
 
 def test_the_ledger_accounts_for_every_record(run):

@@ -54,7 +54,7 @@ def finish_and_audit(cluster, args, paths, produced, capsys) -> dict:
     code, report = run_audit(paths, capsys, "--bootstrap-servers", cluster.broker)
     assert code == 0, report["problems"]
     totals = report["totals"]
-    assert totals["backup"] == len(produced)
+    assert totals["backed_up"] == len(produced)
     assert totals["output"] + totals["dlq"] + totals["filtered"] == len(produced)
     return report
 

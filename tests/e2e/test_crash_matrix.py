@@ -88,7 +88,7 @@ def test_killed_and_restarted_while_producing_every_offset_lands_exactly_once(
     code, report = run_audit(paths, capsys, "--bootstrap-servers", kafka_utils.broker)
     assert code == 0, report["problems"]
     totals = report["totals"]
-    assert totals["backup"] == len(produced)
+    assert totals["backed_up"] == len(produced)
     assert totals["output"] + totals["dlq"] + totals["filtered"] == len(produced)
     backed_up = [(r["partition"], r["offset"]) for r in table(spark, paths.backup).collect()]
     assert sorted(backed_up) == sorted(produced)

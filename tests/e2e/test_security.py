@@ -178,8 +178,8 @@ def test_the_job_logs_in_with_kafka_options_and_leaves_no_secret_behind(
     text = log.read_text()
     assert code == 0, text[-3000:]
     summary = summary_from(text)
-    assert (summary["records_read"], summary["output_rows"]) == (36, 30), summary
-    assert (summary["filtered"], summary["sent_to_dlq"]) == (5, 6), summary
+    assert (summary["read"], summary["output"]) == (36, 30), summary
+    assert (summary["filtered"], summary["dlq"]) == (5, 6), summary
     backup = [(r["partition"], r["offset"]) for r in table(spark, paths.backup).collect()]
     assert sorted(backup) == sorted(produced)
     output = collections.Counter(
@@ -237,7 +237,7 @@ def test_a_kafka_replay_logs_in_with_kafka_options_and_leaves_no_secret_behind(
     text = log.read_text()
     assert code == 0, text[-3000:]
     summary = json.loads(text.strip().splitlines()[-1])
-    assert (summary["records_read"], summary["output_rows"]) == (36, 30), summary
+    assert (summary["read"], summary["output"]) == (36, 30), summary
     backup = [(r["partition"], r["offset"]) for r in table(spark, paths.backup).collect()]
     assert sorted(backup) == sorted(produced)
     dlq = [(r["partition"], r["offset"]) for r in table(spark, paths.dlq).collect()]
@@ -268,7 +268,7 @@ def test_a_plain_login_over_tls_works_for_the_harness_and_the_job(spark, tmp_pat
 
         broker_log = next(iter(kafka.cluster.nodes.values())).process.log_path.read_text()
     assert code == 0, log.read_text()[-3000:]
-    assert summary_from(log.read_text())["records_read"] == 36
+    assert summary_from(log.read_text())["read"] == 36
     backup = [(r["partition"], r["offset"]) for r in table(spark, paths.backup).collect()]
     assert sorted(backup) == sorted(placed)
     assert not files_holding(SECRET, tmp_path), "the password is in the job's files"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.package import Package, build
+from tools.package import Package, build
 
 REPO = Path(__file__).resolve().parents[2]
 SPARK_SUBMIT = REPO / ".venv" / "bin" / "spark-submit"
@@ -57,8 +57,8 @@ def test_packaged_job_runs_under_spark_submit(
     assert done.returncode == 0, failure(done, "spark-submit failed")
     summary = summary_from(done.stdout)
     assert summary is not None, failure(done, "no summary line on stdout")
-    assert summary["records_read"] == len(messages), failure(done, f"summary {summary}")
-    assert (summary["output_rows"], summary["sent_to_dlq"]) == (170, 30), f"summary {summary}"
+    assert summary["read"] == len(messages), failure(done, f"summary {summary}")
+    assert (summary["output"], summary["dlq"]) == (170, 30), f"summary {summary}"
 
     backup = spark.read.format("delta").load(tables["backup"]).select("partition", "offset")
     assert_exactly_once([(r[0], r[1]) for r in backup.collect()], set(produced))

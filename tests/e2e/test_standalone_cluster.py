@@ -3,7 +3,7 @@ the pyspark install, the job submitted with ``spark-submit --master spark://…`
 
 As in ``test_spark_submit.py``, the driver and the executors run a Python that has the
 project's dependencies but not the project: ``jobs`` comes from the zip built by
-``python -m jobs.package``, the processor from the module shipped beside it in ``--py-files``.
+``python -m tools.package``, the processor from the module shipped beside it in ``--py-files``.
 Every process listens on the loopback only, and none outlives the test.
 """
 
@@ -241,9 +241,9 @@ def not_loopback(addresses: Iterable[str]) -> list[str]:
 
 
 def build_package(dist: Path) -> dict[str, Path]:
-    """``python -m jobs.package`` (what ``make package`` runs), into ``dist``."""
+    """``python -m tools.package`` (what ``make package`` runs), into ``dist``."""
     done = subprocess.run(
-        [sys.executable, "-m", "jobs.package", "--dist", str(dist)],
+        [sys.executable, "-m", "tools.package", "--dist", str(dist)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -346,7 +346,7 @@ def test_packaged_job_on_a_standalone_cluster_ends_with_a_clean_audit(
     assert done.returncode == 0, failure(done, "spark-submit failed") + standalone.report()
     summary = summary_from(done.stdout)
     assert summary is not None, failure(done, "no summary line on stdout")
-    assert summary["records_read"] == 150 and summary["batches"] >= 3, summary
+    assert summary["read"] == 150 and summary["batches"] >= 3, summary
     assert listening and not not_loopback(listening), f"listening on {sorted(listening)}"
     applications = master_state(standalone.ui)["completedapps"]
     assert [a["name"] for a in applications] == ["kafka-stream:standalone-e2e"], applications

@@ -102,7 +102,7 @@ def test_a_full_run_logs_its_settings_without_the_secret(kafka_utils, topic, tmp
     log = tmp_path / "job.log"
     assert start_subprocess(args, log).wait(timeout=300) == 0, log.read_text()[-3000:]
     text = log.read_text()
-    assert summary_from(text)["records_read"] == 3
+    assert summary_from(text)["read"] == 3
     assert "sasl.jaas.config" in text and "redacted" in text
     assert SECRET not in text
 

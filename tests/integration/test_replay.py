@@ -127,7 +127,7 @@ def test_audit_is_clean_after_a_stream_run_and_accounts_for_filtered_records(
     assert report["clean"] is True
     totals = report["totals"]
     views = len(streamed.good()) - len(streamed.good(processor_drops_views=True))
-    assert totals["backup"] == len(streamed.produced)
+    assert totals["backed_up"] == len(streamed.produced)
     assert totals["filtered"] == views > 0
     assert totals["output"] == len(streamed.good(processor_drops_views=True))
     assert totals["dlq"] == len(streamed.bad())
@@ -167,7 +167,7 @@ def test_kafka_replay_keeps_coordinates_and_a_second_run_adds_nothing(
     code, printed = run_replay(capsys, args)
     assert code == 0, printed
     summary = summary_of(printed)
-    assert summary["records_read"] == 300 and summary["batches"] == 3
+    assert summary["read"] == 300 and summary["batches"] == 3
 
     backup = table(spark, paths.backup)
     assert_exactly_once(coordinates(backup), set(streamed.produced))
@@ -225,7 +225,7 @@ def test_backup_replay_backfills_a_new_output_from_archived_hours(
     assert {r["hour"] for r in output.select("hour").distinct().collect()} == {"09", "10"}
 
     code, printed = run_replay(capsys, args)
-    assert code == 0 and summary_of(printed)["records_read"] > 0
+    assert code == 0 and summary_of(printed)["read"] > 0
     assert table(spark, fresh.output).count() == len(in_hours)
 
 
@@ -371,7 +371,7 @@ def test_a_range_kafka_no_longer_holds_is_named_or_skipped_with_allow_missing(
     code, printed = run_replay(capsys, [*args, "--allow-missing"])
     assert code == 0, printed
     summary = summary_of(printed)
-    assert summary["records_read"] == sum(1 for p, _ in produced if p == 0) - 10
+    assert summary["read"] == sum(1 for p, _ in produced if p == 0) - 10
     assert summary["missing"] == [f"{name}[0]: offsets 0..9 are no longer retained (10 records)"]
 
 

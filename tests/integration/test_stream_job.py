@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from jobs.partitioning import partition_values
-from jobs.sample_data import sample_records
+from jobs.core.partitioning import partition_values
+from jobs.demo.sample_data import sample_records
 from kafka_utils import Message
 from tests.integration.job_runs import (
     JobPaths,
@@ -215,8 +215,8 @@ def test_dev_mode_writes_to_a_temporary_place_and_commits_nothing(kafka_utils, t
     first = capsys.readouterr()
     assert run_in_process(args) == 0
     second = capsys.readouterr()
-    assert summary_from(first.out)["records_read"] == 5
-    assert summary_from(second.out)["records_read"] == 5
+    assert summary_from(first.out)["read"] == 5
+    assert summary_from(second.out)["read"] == 5
     assert "kafka-stream-dev-" in first.out
 
 

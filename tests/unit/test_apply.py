@@ -1,4 +1,4 @@
-"""``jobs.apply.ProcessorRun`` called directly over Arrow batches, without Spark.
+"""``jobs.pipeline.apply.ProcessorRun`` called directly over Arrow batches, without Spark.
 
 The batches are shaped like the job's stamped Kafka rows; the processors are modules written
 into ``tmp_path``. Every record gets its own outcome: one bad record never touches another.
@@ -14,9 +14,9 @@ import pytest
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
-from jobs.apply import ProcessorRun
-from jobs.errors import ConfigError
-from jobs.schemas import processed_schema
+from jobs.core.errors import ConfigError
+from jobs.io.schemas import processed_schema
+from jobs.pipeline.apply import ProcessorRun
 
 OUTPUT = T.StructType([T.StructField("text", T.StringType()), T.StructField("n", T.IntegerType())])
 PROCESSED = to_arrow_schema(processed_schema(OUTPUT), timezone="UTC")

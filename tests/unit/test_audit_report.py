@@ -1,10 +1,10 @@
-"""``jobs.audit_report``: problems from per-hour facts, the table and the JSON."""
+"""``jobs.core.audit_report``: problems from per-hour facts, the table and the JSON."""
 
 from __future__ import annotations
 
 import json
 
-from jobs.audit_report import AuditReport, Problem, describe_gaps, problems_from_hours
+from jobs.core.audit_report import AuditReport, Problem, describe_gaps, problems_from_hours
 
 
 def hour(partition=0, hour_="09", **problems):
@@ -15,7 +15,7 @@ def hour(partition=0, hour_="09", **problems):
         "hour": hour_,
         "first_offset": 0,
         "last_offset": 99,
-        "backup": 100,
+        "backed_up": 100,
         "output": 90,
         "dlq": 5,
         "resolved": 1,
@@ -31,7 +31,7 @@ def test_a_report_without_problems_is_clean_and_exits_0():
     report = AuditReport("all hours", [hour(0), hour(1)])
     assert report.clean and report.exit_code == 0
     assert report.totals() == {
-        "backup": 200,
+        "backed_up": 200,
         "output": 180,
         "dlq": 10,
         "resolved": 2,

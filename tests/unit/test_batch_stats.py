@@ -1,4 +1,4 @@
-"""``jobs.batch_stats``: per-batch counts, the batch log line and the run's totals."""
+"""``jobs.core.batch_stats``: per-batch counts, the batch log line and the run's totals."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jobs.batch_stats import BatchStats, PartitionStats, RunTotals, as_dict
+from jobs.core.batch_stats import BatchStats, PartitionStats, RunTotals, as_dict
 
 
 def part(topic="orders", partition=0, first=0, last=9, read=10, output=7, filtered=1, dlq=2):
@@ -44,8 +44,8 @@ def test_log_line_is_one_json_line():
     assert logged["event"] == "batch"
     assert logged["batch_id"] == 3
     assert logged["offsets"] == {"orders/0": [100, 149], "orders/1": [7, 7], "payments/0": [0, 19]}
-    assert logged["rows_in"] == 71
-    assert logged["backup"] == 71
+    assert logged["read"] == 71
+    assert logged["backed_up"] == 71
     assert logged["output"] == 80
     assert logged["filtered"] == 5
     assert logged["dlq"] == 4
@@ -55,7 +55,7 @@ def test_log_line_is_one_json_line():
 def test_log_line_of_an_empty_batch():
     logged = json.loads(BatchStats(9, (), 0.5).log_line())
     assert logged["offsets"] == {}
-    assert (logged["rows_in"], logged["dlq"], logged["seconds"]) == (0, 0, 0.5)
+    assert (logged["read"], logged["dlq"], logged["seconds"]) == (0, 0, 0.5)
 
 
 def test_as_dict():
@@ -125,11 +125,11 @@ def test_summary():
     summary = run.summary(2.0)
     assert summary["event"] == "summary"
     assert summary["batches"] == 2
-    assert summary["records_read"] == 100
+    assert summary["read"] == 100
     assert summary["backed_up"] == 100
-    assert summary["output_rows"] == 14
+    assert summary["output"] == 14
     assert summary["filtered"] == 2
-    assert summary["sent_to_dlq"] == 4
+    assert summary["dlq"] == 4
     assert summary["seconds"] == 2.0
     assert summary["records_per_second"] == 50.0
     json.dumps(summary)  # printable as a log line
@@ -139,4 +139,4 @@ def test_summary_of_an_empty_run_does_not_divide_by_zero():
     summary = RunTotals().summary(0.0)
     assert summary["records_per_second"] == 0.0
     assert summary["batches"] == 0
-    assert summary["records_read"] == 0
+    assert summary["read"] == 0

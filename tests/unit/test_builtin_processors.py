@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from pyspark.sql import types as T
 
-from jobs.failures import (
+from jobs.core.failures import (
     InvalidJson,
     MissingField,
     NestingTooDeep,
@@ -18,7 +18,7 @@ from jobs.failures import (
     WrongFieldType,
     error_type,
 )
-from jobs.output_rows import output_rows
+from jobs.pipeline.output_rows import output_rows
 from jobs.processor import Record
 from jobs.processors.builtin import JsonEvents, json_events, passthrough
 

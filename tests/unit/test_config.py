@@ -1,4 +1,4 @@
-"""``jobs.config`` and ``jobs.cli``: flags and settings files into one validated JobConfig."""
+"""``jobs.config.stream`` and ``stream_cli``: flags and settings files into one JobConfig."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from jobs.cli import build_parser, parse_config
-from jobs.config import REDACTED, JobConfig, Trigger, parse_duration, parse_trigger
-from jobs.errors import ConfigError
+from jobs.config.stream import JobConfig, Trigger, parse_trigger
+from jobs.config.stream_cli import build_parser, parse_config
+from jobs.config.values import REDACTED, parse_duration
+from jobs.core.errors import ConfigError
 
 SECRET = "hunter2-s3cr3t"
 REQUIRED = {
@@ -278,7 +279,7 @@ def test_bad_starting_offsets(text):
     assert error.setting == "--starting-offsets"
 
 
-# --- numbers, zone, sinks ------------------------------------------------------------------
+# --- numbers, time zone, sinks ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("flag", ["--max-record-bytes", "--max-offsets-per-trigger"])

@@ -1,6 +1,6 @@
 import pytest
 
-from jobs.demo_report import DemoReport, format_report, table_report
+from jobs.demo.report import DemoReport, format_report, table_report
 
 BACKUP = [("2026-11-22", "09")] * 4 + [("2026-11-22", "10")] * 3 + [("2026-11-23", "00")] * 2
 OUTPUT = [("2026-11-22", "09")] * 3 + [("2026-11-22", "10")] * 3 + [("2026-11-23", "00")] * 1
@@ -36,7 +36,7 @@ def test_counts_per_table_per_hour(spark, paths):
         ("2026-11-22", "10", 3, 3, 0),
         ("2026-11-23", "00", 2, 1, 2),
     ]
-    assert (report.backup, report.output, report.dlq) == (9, 7, 3)
+    assert (report.backed_up, report.output, report.dlq) == (9, 7, 3)
     assert report.dlq_by_error_type == {"InvalidJson": 2, "MissingField": 1}
 
 
@@ -74,7 +74,7 @@ def test_format_names_paths_error_types_and_hours(spark, paths):
 def test_format_shortens_many_hours():
     paths = {"backup": "/b", "output": "/o", "dlq": "/d"}
     rows = [("2026-11-22", f"{h:02d}", 1, 1, 0) for h in range(24)]
-    report = DemoReport(rows_per_hour=rows, backup=24, output=24)
+    report = DemoReport(rows_per_hour=rows, backed_up=24, output=24)
     text = format_report(report, **_kwargs(paths))
     assert "14 more hours" in text
     assert len(text.splitlines()) <= 40

@@ -1,11 +1,11 @@
-"""``jobs.failures``: the DLQ's error type, message and stack for any exception."""
+"""``jobs.core.failures``: the DLQ's error type, message and stack for any exception."""
 
 from __future__ import annotations
 
 import pytest
 
-from jobs import failures
-from jobs.failures import (
+from jobs.core import failures
+from jobs.core.failures import (
     MAX_MESSAGE_CHARS,
     MAX_STACK_CHARS,
     InvalidJson,

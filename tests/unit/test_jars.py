@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pyspark
 
-from jobs.spark_session import read_spark_defaults
+from jobs.io.spark_session import read_spark_defaults
 from kafka_utils import jars
 
 _VERSION = re.compile(r"-\d+(\.\d+)+.*\.jar$")

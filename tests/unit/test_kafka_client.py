@@ -1,11 +1,11 @@
-"""``jobs.kafka_client``: Java-style SASL options as kafka-python settings, secrets unshown."""
+"""``jobs.io.kafka_client``: Java-style SASL options as kafka-python settings, secrets unshown."""
 
 from __future__ import annotations
 
 import pytest
 
-from jobs.errors import ConfigError
-from jobs.kafka_client import kafka_python_options
+from jobs.core.errors import ConfigError
+from jobs.io.kafka_client import kafka_python_options
 
 SECRET = "pa55-W0rd"
 

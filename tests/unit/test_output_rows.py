@@ -1,4 +1,4 @@
-"""``jobs.output_rows``: a processor's return value checked against its output schema.
+"""``jobs.pipeline.output_rows``: a processor's return value checked against its output schema.
 
 Every value accepted here must also convert to Arrow: the processed batch is built from the
 accepted rows, so an accepted value Arrow refuses would fail the whole batch.
@@ -16,8 +16,8 @@ import pytest
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_type
 
-from jobs.failures import OutputSchemaMismatch
-from jobs.output_rows import output_rows
+from jobs.core.failures import OutputSchemaMismatch
+from jobs.pipeline.output_rows import output_rows
 
 SCHEMA = T.StructType([T.StructField("id", T.LongType()), T.StructField("name", T.StringType())])
 

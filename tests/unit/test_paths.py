@@ -1,4 +1,4 @@
-"""``jobs.paths.check_writable``: local locations are checked before Spark starts."""
+"""``jobs.io.paths.check_writable``: local locations are checked before Spark starts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.errors import ConfigError
-from jobs.paths import check_writable, local_path
+from jobs.core.errors import ConfigError
+from jobs.io.paths import check_writable, local_path
 
 ROOT = os.geteuid() == 0
 

@@ -1,8 +1,9 @@
-"""``jobs.poison.find_poison``: bisection down to the records that fail alone."""
+"""``jobs.pipeline.poison.find_poison``: bisection down to the records that fail alone."""
 
 from __future__ import annotations
 
-from jobs.poison import find_poison, is_worker_death
+from jobs.io.spark_errors import is_worker_death
+from jobs.pipeline.poison import find_poison
 
 KEYS = [("t", p, o) for p in (0, 1) for o in range(50)]
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from jobs.errors import ConfigError
-from jobs.processor import LoadedProcessor, Record, load_processor, processor
+from jobs.core.errors import ConfigError
+from jobs.core.processor import LoadedProcessor, load_processor
+from jobs.processor import Record, processor
 from jobs.processors.builtin import JsonEvents, passthrough
 
 WHEN = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.errors import ConfigError
-from jobs.processor import load_processor
+from jobs.core.errors import ConfigError
+from jobs.core.processor import load_processor
 
 EVIL = """\
 from pathlib import Path

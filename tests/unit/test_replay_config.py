@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.errors import ConfigError
-from jobs.replay_config import parse_replay_config
+from jobs.config.replay import parse_replay_config
+from jobs.core.errors import ConfigError
+from jobs.core.ledger import REPLAY_MODES
 
 BASE = ["--processor", "m:p", "--backup-path", "/b", "--dlq-path", "/d"]
 KAFKA = ["kafka", *BASE, "--bootstrap-servers", "h:1"]
@@ -26,9 +27,14 @@ def test_backup_replay_with_hours_and_topics():
     assert len(config.hours.hours()) == 4 and config.topics == ("a", "b")
 
 
-def test_redrive_filters_are_optional():
+def test_dlq_replay_filters_are_optional():
     config = parse_replay_config(["dlq", *BASE, "--error-type", "InvalidJson, MissingField"])
     assert config.hours is None and config.error_types == ("InvalidJson", "MissingField")
+
+
+@pytest.mark.parametrize("mode", ["kafka", "backup", "dlq"])
+def test_the_ledger_mode_of_each_replay_is_replay_and_its_subcommand(mode):
+    assert REPLAY_MODES[mode] == f"replay-{mode}"
 
 
 def test_secrets_are_masked_in_the_printed_settings():

@@ -1,4 +1,4 @@
-"""``jobs.replay_plan``: hour and offset ranges, retention, chunks. No Spark, no Kafka."""
+"""``jobs.core.replay_plan``: hour and offset ranges, retention, chunks. No Spark, no Kafka."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ from datetime import datetime
 
 import pytest
 
-from jobs.errors import ConfigError
-from jobs.replay_plan import (
+from jobs.config.values import parse_hour_range, parse_timestamp_ms
+from jobs.core.errors import ConfigError
+from jobs.core.replay_plan import (
     Hole,
     OffsetRange,
     RangeNotRetained,
     chunks,
     group_by_size,
     offset_ranges,
-    parse_hour_range,
-    parse_timestamp_ms,
     within_retention,
 )
 

@@ -1,4 +1,4 @@
-"""``jobs.resume.starting_offsets``: where a stream without checkpoint offsets starts."""
+"""``jobs.core.offsets.starting_offsets``: where a stream without checkpoint offsets starts."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from jobs.errors import InfrastructureError
-from jobs.resume import starting_offsets
+from jobs.core.errors import InfrastructureError
+from jobs.core.offsets import starting_offsets
 
 PARTITIONS = [("t", 0), ("t", 1), ("u", 0)]
 EARLIEST = {("t", 0): 0, ("t", 1): 0, ("u", 0): 0}

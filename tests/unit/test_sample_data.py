@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jobs.sample_data import ERROR_TYPES, SampleRecord, expected_counts, sample_records
+from jobs.demo.sample_data import ERROR_TYPES, SampleRecord, expected_counts, sample_records
 
 START = datetime(2026, 11, 22, 9, tzinfo=UTC)
 REQUIRED_TYPES = {"event_id": str, "user_id": int, "amount": float, "kind": str}

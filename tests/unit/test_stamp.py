@@ -1,13 +1,14 @@
-"""``jobs.partitioning`` and ``jobs.stamp``: date/hour partitions from the record timestamp.
+"""``jobs.core.partitioning`` and ``jobs.pipeline.stamp``: date/hour partitions of a timestamp.
 
-The Spark columns must agree with ``partition_values`` for every instant and zone, whatever
+The Spark columns must agree with ``partition_values`` for every instant and time zone, whatever
 the session time zone is.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from datetime import timezone as utc_offset
 from functools import reduce
 
 import pytest
@@ -16,14 +17,14 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.partitioning import is_known_zone, partition_values
-from jobs.stamp import stamp
+from jobs.core.partitioning import is_known_timezone, partition_values
+from jobs.pipeline.stamp import stamp
 
 # --- partition_values (pure) ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("moment", "zone", "expected"),
+    ("moment", "timezone", "expected"),
     [
         (datetime(2026, 11, 22, 9, 30, tzinfo=UTC), "UTC", ("2026-11-22", "09")),
         (datetime(2026, 11, 22, 0, 0, tzinfo=UTC), "UTC", ("2026-11-22", "00")),
@@ -38,11 +39,11 @@ from jobs.stamp import stamp
         (datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "Asia/Tokyo", ("2027-01-01", "08")),
     ],
 )
-def test_partition_values(moment, zone, expected):
-    assert partition_values(moment, zone) == expected
+def test_partition_values(moment, timezone, expected):
+    assert partition_values(moment, timezone) == expected
 
 
-def test_default_zone_is_utc():
+def test_default_timezone_is_utc():
     assert partition_values(datetime(2026, 11, 22, 9, 30, tzinfo=UTC)) == ("2026-11-22", "09")
 
 
@@ -53,7 +54,7 @@ def test_naive_timestamps_are_utc():
 
 
 def test_aware_timestamps_in_another_offset_are_converted():
-    plus_five = datetime(2026, 11, 22, 2, 30, tzinfo=timezone(timedelta(hours=5)))
+    plus_five = datetime(2026, 11, 22, 2, 30, tzinfo=utc_offset(timedelta(hours=5)))
     assert partition_values(plus_five) == ("2026-11-21", "21")
     assert partition_values(plus_five, "Europe/Paris") == ("2026-11-21", "22")
 
@@ -75,11 +76,11 @@ def test_daylight_saving_in_paris(moment, expected):
 
 
 @pytest.mark.parametrize(
-    ("zone", "known"),
+    ("timezone", "known"),
     [("UTC", True), ("Europe/Paris", True), ("Asia/Kolkata", True), ("Nowhere/City", False)],
 )
-def test_is_known_zone(zone, known):
-    assert is_known_zone(zone) is known
+def test_is_known_timezone(timezone, known):
+    assert is_known_timezone(timezone) is known
 
 
 # --- stamp (Spark) ----------------------------------------------------------------------------
@@ -124,7 +125,7 @@ MOMENTS = [
     datetime(1969, 12, 31, 23, 30, tzinfo=UTC),  # before the epoch
     datetime(2026, 2, 28, 23, 0, tzinfo=UTC),  # month end
 ]
-ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Europe/Paris", "Asia/Tokyo"]
+TIMEZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Europe/Paris", "Asia/Tokyo"]
 SESSION_ZONES = ["UTC", "Asia/Tokyo", "America/Los_Angeles", "Asia/Kolkata"]
 
 
@@ -147,8 +148,8 @@ def kafka_rows(spark):
 
 
 @contextmanager
-def session_zone(spark, zone: str):
-    spark.conf.set("spark.sql.session.timeZone", zone)
+def session_timezone(spark, timezone: str):
+    spark.conf.set("spark.sql.session.timeZone", timezone)
     try:
         yield
     finally:
@@ -157,26 +158,26 @@ def session_zone(spark, zone: str):
 
 def expected_partitions(spark):
     rows = [
-        (zone, 1000 + i, *partition_values(moment, zone))
-        for zone in ZONES
+        (timezone, 1000 + i, *partition_values(moment, timezone))
+        for timezone in TIMEZONES
         for i, moment in enumerate(MOMENTS)
     ]
-    return spark.createDataFrame(rows, "zone string, offset long, date string, hour string")
+    return spark.createDataFrame(rows, "timezone string, offset long, date string, hour string")
 
 
 def stamped_in_every_zone(kafka_rows):
-    """``stamp`` once per zone, as one DataFrame: one Spark job checks them all."""
+    """``stamp`` once per timezone, as one DataFrame: one Spark job checks them all."""
     frames = [
-        stamp(kafka_rows, batch_id=7, zone=zone).select(
-            F.lit(zone).alias("zone"), "offset", "date", "hour"
+        stamp(kafka_rows, batch_id=7, timezone=timezone).select(
+            F.lit(timezone).alias("timezone"), "offset", "date", "hour"
         )
-        for zone in ZONES
+        for timezone in TIMEZONES
     ]
     return reduce(DataFrame.unionAll, frames)
 
 
 def test_stamp_columns_and_carried_values(spark, kafka_rows):
-    stamped = stamp(kafka_rows, batch_id=7, zone="UTC")
+    stamped = stamp(kafka_rows, batch_id=7, timezone="UTC")
     assert stamped.columns == [
         "topic",
         "partition",
@@ -214,7 +215,7 @@ def test_stamp_columns_and_carried_values(spark, kafka_rows):
 
 @pytest.mark.parametrize("session", SESSION_ZONES)
 def test_stamp_partitions_match_partition_values(spark, kafka_rows, session):
-    with session_zone(spark, session):
+    with session_timezone(spark, session):
         assert spark.conf.get("spark.sql.session.timeZone") == session
         assert_df_equality(
             stamped_in_every_zone(kafka_rows),
@@ -227,19 +228,19 @@ def test_stamp_partitions_match_partition_values(spark, kafka_rows, session):
 
 def test_null_timestamp_gives_null_partitions(spark, kafka_rows):
     row = kafka_rows.limit(1).withColumn("timestamp", F.lit(None).cast("timestamp"))
-    (stamped,) = stamp(row, batch_id=1, zone="Asia/Kolkata").select("date", "hour").collect()
+    (stamped,) = stamp(row, batch_id=1, timezone="Asia/Kolkata").select("date", "hour").collect()
     assert (stamped.date, stamped.hour) == (None, None)
 
 
 def test_stamp_readme_examples(spark, kafka_rows):
     """The named cases, spelled out: UTC, New York and Kolkata's half-hour offset."""
-    with session_zone(spark, "Asia/Tokyo"):
+    with session_timezone(spark, "Asia/Tokyo"):
         got = {
-            zone: {
+            timezone: {
                 r.offset: (r.date, r.hour)
-                for r in stamp(kafka_rows, 7, zone).select("offset", "date", "hour").collect()
+                for r in stamp(kafka_rows, 7, timezone).select("offset", "date", "hour").collect()
             }
-            for zone in ("UTC", "America/New_York", "Asia/Kolkata")
+            for timezone in ("UTC", "America/New_York", "Asia/Kolkata")
         }
     assert got["UTC"][1000] == ("2026-11-22", "09")
     assert got["America/New_York"][1000] == ("2026-11-22", "04")

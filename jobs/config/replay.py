@@ -1,0 +1,241 @@
+"""The replay jobs' command line and settings: ``python -m jobs.replay kafka|backup|dlq``."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from jobs.config.flags import (
+    add_broker_flags,
+    add_hour_flags,
+    add_processor_flags,
+    add_table_flags,
+    add_timezone_flag,
+)
+from jobs.config.values import (
+    check_timezone,
+    described,
+    parse_duration,
+    parse_hour_range,
+    parse_kafka_options,
+    parse_partition_offsets,
+    parse_timestamp_ms,
+    parse_topics,
+)
+from jobs.core.errors import ConfigError
+from jobs.core.ledger import REPLAY_MODES
+from jobs.core.replay_plan import HourRange
+
+__all__ = ["Mode", "ReplayConfig", "build_parser", "check", "parse_replay_config"]
+
+Mode = Literal["kafka", "backup", "dlq"]
+
+DESCRIPTION = """\
+Reprocess records through the streaming job's processor and writers, in batch:
+  kafka   an offset or time range still held by Kafka (backed up too, unless --skip-backup)
+  backup  archived hours, straight from the backup table (works after Kafka's retention)
+  dlq     redrive: unresolved DLQ rows; rows that now succeed are marked resolved
+Writes are keyed by the source record (topic, partition, offset), so running the same replay
+twice adds nothing the second time.
+
+exit codes: 0 done (or nothing to replay) · 1 failed, or Kafka no longer holds the range · 2 bad
+settings
+"""
+
+EXAMPLES = """\
+examples:
+  python -m jobs.replay kafka --bootstrap-servers 127.0.0.1:9092 \\
+    --starting-offsets '{"orders": {"0": 1200, "1": 1180}}' \\
+    --ending-offsets '{"orders": {"0": 5000, "1": 4990}}' --processor MODULE:OBJECT \\
+    --backup-path /data/backup --dlq-path /data/dlq --output-path /data/orders
+  python -m jobs.replay backup --from 2026-11-22T09 --to 2026-11-22T12 --topics orders ...
+  python -m jobs.replay dlq --error-type InvalidJson,MissingField --dry-run ...
+"""
+
+
+@dataclass(frozen=True)
+class ReplayConfig:
+    mode: Mode
+    processor: str
+    backup_path: str
+    dlq_path: str
+    output_path: str | None = None
+    output_topic: str | None = None
+    ledger_path: str | None = None
+    bootstrap_servers: str | None = None
+    kafka_options: dict[str, str] = field(default_factory=dict)
+    broker_timeout: float = 30.0
+    topics: tuple[str, ...] = ()
+    starting_offsets: dict[str, dict[int, int]] | None = None
+    ending_offsets: dict[str, dict[int, int]] | None = None
+    starting_timestamp_ms: int | None = None
+    ending_timestamp_ms: int | None = None
+    skip_backup: bool = False
+    allow_missing: bool = False
+    hours: HourRange | None = None
+    error_types: tuple[str, ...] = ()
+    chunk_records: int = 1_000_000
+    max_record_bytes: int = 1_048_576
+    record_timeout: float = 60.0
+    timezone: str = "UTC"
+    name: str = "kafka-stream"
+    master: str = "local[2]"
+    dry_run: bool = False
+
+    def new_run_id(self) -> str:
+        """Names the run in the ledger and in the DLQ rows it resolves."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return f"{self.name}-{REPLAY_MODES[self.mode]}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+    def locations(self) -> dict[str, str | None]:
+        """What the replay writes to, by flag."""
+        return {
+            "--backup-path": self.backup_path,
+            "--dlq-path": self.dlq_path,
+            "--output-path": self.output_path,
+            "--ledger-path": self.ledger_path,
+        }
+
+    def describe(self) -> dict[str, object]:
+        """The settings as printable data, secrets masked."""
+        return described(self, "hours")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m jobs.replay",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    modes = p.add_subparsers(dest="mode", required=True, metavar="kafka|backup|dlq")
+    kafka = _common(modes.add_parser("kafka", help="an offset or time range from Kafka"))
+    kafka.add_argument("--starting-offsets", metavar="JSON", help='{"topic": {"0": 1200}}')
+    kafka.add_argument("--ending-offsets", metavar="JSON", help="exclusive; default: latest")
+    kafka.add_argument("--starting-timestamp", metavar="TIME", help="ISO time or epoch ms")
+    kafka.add_argument("--ending-timestamp", metavar="TIME", help="exclusive; ISO or epoch ms")
+    kafka.add_argument("--skip-backup", action="store_true", help="do not archive the records")
+    kafka.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="replay what Kafka still holds and report the hole, instead of failing",
+    )
+    for mode, what in (("backup", "archived hours"), ("dlq", "unresolved DLQ rows")):
+        sub = _common(modes.add_parser(mode, help=f"{what} from the Delta table"))
+        add_hour_flags(sub)
+        if mode == "dlq":
+            sub.add_argument("--error-type", metavar="T1,T2", help="only these error types")
+    return p
+
+
+def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    add_processor_flags(p, required=True)
+    add_table_flags(p, required=("--backup-path", "--dlq-path"))
+    p.add_argument("--output-topic", metavar="TOPIC", help="or: output Kafka topic")
+    p.add_argument("--topics", metavar="T1,T2", help="only these topics")
+    add_broker_flags(p, servers_help="Kafka brokers (to read a range or write a topic)")
+    p.add_argument(
+        "--chunk-records",
+        type=int,
+        metavar="N",
+        help="records per Spark job (progress is shown per chunk; default 1000000)",
+    )
+    add_timezone_flag(p)
+    p.add_argument("--name", help="job name in the ledger (default kafka-stream)")
+    p.add_argument("--master", help="Spark master (default local[2])")
+    p.add_argument(
+        "--dry-run", action="store_true", help="say what would be replayed; write nothing"
+    )
+    return p
+
+
+def parse_replay_config(argv: list[str] | None = None) -> ReplayConfig:
+    a = build_parser().parse_args(argv)
+    given = {
+        "output_path": a.output_path,
+        "output_topic": a.output_topic,
+        "ledger_path": a.ledger_path,
+        "bootstrap_servers": a.bootstrap_servers,
+        "broker_timeout": a.broker_timeout and parse_duration(a.broker_timeout, "--broker-timeout"),
+        "chunk_records": a.chunk_records,
+        "max_record_bytes": a.max_record_bytes,
+        "record_timeout": a.record_timeout and parse_duration(a.record_timeout, "--record-timeout"),
+        "timezone": a.timezone,
+        "name": a.name,
+        "master": a.master,
+    }
+    config = ReplayConfig(
+        mode=a.mode,
+        processor=a.processor,
+        backup_path=a.backup_path,
+        dlq_path=a.dlq_path,
+        kafka_options=parse_kafka_options(a.kafka_option or []),
+        topics=parse_topics(a.topics),
+        dry_run=a.dry_run,
+        **{k: v for k, v in given.items() if v is not None},
+        **(_kafka_range(a) if a.mode == "kafka" else _table_range(a, a.mode)),
+    )
+    check(config)
+    return config
+
+
+def _kafka_range(a: argparse.Namespace) -> dict[str, object]:
+    if (a.starting_offsets is None) == (a.starting_timestamp is None):
+        raise ConfigError(
+            "--starting-offsets", "give --starting-offsets (JSON) or --starting-timestamp"
+        )
+    if a.ending_offsets is not None and a.ending_timestamp is not None:
+        raise ConfigError("--ending-offsets", "give --ending-offsets or --ending-timestamp")
+    offsets = {
+        "starting_offsets": a.starting_offsets
+        and parse_partition_offsets(a.starting_offsets, "--starting-offsets"),
+        "ending_offsets": a.ending_offsets
+        and parse_partition_offsets(a.ending_offsets, "--ending-offsets"),
+    }
+    times = {
+        "starting_timestamp_ms": a.starting_timestamp
+        and parse_timestamp_ms(a.starting_timestamp, "--starting-timestamp"),
+        "ending_timestamp_ms": a.ending_timestamp
+        and parse_timestamp_ms(a.ending_timestamp, "--ending-timestamp"),
+    }
+    return {**offsets, **times, "skip_backup": a.skip_backup, "allow_missing": a.allow_missing}
+
+
+def _table_range(a: argparse.Namespace, mode: str) -> dict[str, object]:
+    if mode == "backup" and not (a.first_hour and a.last_hour):
+        raise ConfigError("--from", "a backup replay needs --from and --to (e.g. 2026-11-22T09)")
+    error_types = getattr(a, "error_type", None) or ""
+    return {
+        "hours": parse_hour_range(a.first_hour, a.last_hour),
+        "error_types": tuple(t.strip() for t in error_types.split(",") if t.strip()),
+    }
+
+
+def check(c: ReplayConfig) -> None:
+    """Settings that only make sense together."""
+    if c.output_path and c.output_topic:
+        raise ConfigError("--output-path", "give --output-path or --output-topic, not both")
+    if (c.mode == "kafka" or c.output_topic) and not c.bootstrap_servers:
+        raise ConfigError("--bootstrap-servers", "required to read or write Kafka")
+    if c.starting_timestamp_ms is not None and not c.topics:
+        raise ConfigError("--topics", "a time range needs the topics to replay")
+    if c.starting_offsets and c.topics and set(c.starting_offsets) - set(c.topics):
+        raise ConfigError("--topics", "--starting-offsets names topics not in --topics")
+    if c.ending_offsets and c.starting_offsets and set(c.ending_offsets) - set(c.starting_offsets):
+        raise ConfigError("--ending-offsets", "names topics that --starting-offsets does not")
+    if (
+        c.starting_timestamp_ms is not None
+        and c.ending_timestamp_ms is not None
+        and c.ending_timestamp_ms < c.starting_timestamp_ms
+    ):
+        raise ConfigError("--ending-timestamp", "is before --starting-timestamp: reversed range")
+    for flag, value in (
+        ("--chunk-records", c.chunk_records),
+        ("--max-record-bytes", c.max_record_bytes),
+    ):
+        if value <= 0:
+            raise ConfigError(flag, f"must be a positive number; got {value}")
+    check_timezone(c.timezone)

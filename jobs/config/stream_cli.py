@@ -1,0 +1,227 @@
+"""The streaming job's command line: flags, an optional settings file, ``--dev`` paths.
+
+The same arguments work under ``python -m jobs.stream`` and ``spark-submit jobs/stream.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from jobs.config.flags import (
+    add_broker_flags,
+    add_processor_flags,
+    add_table_flags,
+    add_timezone_flag,
+)
+from jobs.config.stream import JobConfig, parse_stop_at_offsets, parse_trigger
+from jobs.config.values import parse_duration, parse_kafka_options, parse_topics
+from jobs.core.errors import ConfigError
+
+__all__ = ["build_parser", "parse_config"]
+
+DESCRIPTION = """\
+Read Kafka with Spark Structured Streaming and, for every micro-batch: archive every record to
+an hourly-partitioned backup Delta table, run the processor on each record in the executors,
+write its output, and send every record that fails to an hourly-partitioned DLQ Delta table
+with the error beside the original bytes. Offsets live in the checkpoint; each table write is
+idempotent, so a crash and restart neither loses nor doubles a record.
+"""
+
+EPILOG = """\
+settings file (--config): TOML or JSON with the flag names as keys, e.g.
+  bootstrap-servers = "broker:9092"
+  topics = ["orders", "payments"]
+  kafka-option = ["security.protocol=SASL_SSL"]
+Flags given on the command line win over the file.
+
+exit codes: 0 finished or stopped cleanly · 1 failed while running · 2 bad settings
+
+example:
+  python -m jobs.stream --bootstrap-servers 127.0.0.1:9092 --topics orders \\
+    --processor jobs.processors.builtin:json_events --checkpoint /data/ckpt/orders \\
+    --backup-path /data/backup --dlq-path /data/dlq --output-path /data/orders \\
+    --trigger available-now
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m jobs.stream",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        argument_default=argparse.SUPPRESS,
+    )
+    source = p.add_argument_group("source")
+    add_broker_flags(source)
+    source.add_argument("--topics", metavar="T1,T2", help="topics to read (comma list)")
+    source.add_argument("--topic-pattern", metavar="REGEX", help="or: every topic matching")
+    source.add_argument(
+        "--starting-offsets",
+        metavar="WHERE",
+        help="for a new checkpoint: earliest (default), latest, or Spark's per-partition JSON",
+    )
+    source.add_argument(
+        "--max-offsets-per-trigger", type=int, metavar="N", help="cap on records per batch"
+    )
+    work = p.add_argument_group("processing")
+    add_processor_flags(work)
+    add_timezone_flag(work)
+    sinks = p.add_argument_group("tables and topics")
+    sinks.add_argument("--checkpoint", metavar="PATH", help="Spark checkpoint: the offsets")
+    add_table_flags(sinks)
+    sinks.add_argument("--output-topic", metavar="TOPIC", help="or: output Kafka topic")
+    sinks.add_argument("--dlq-topic", metavar="TOPIC", help="also send DLQ records here")
+    run = p.add_argument_group("running")
+    run.add_argument(
+        "--trigger",
+        metavar="WHEN",
+        help="processing-time=10s (default), available-now (all there is, then stop), once",
+    )
+    run.add_argument(
+        "--stop-at-offsets",
+        metavar="JSON",
+        help='stop cleanly once these are processed: {"topic": {"0": 100}}',
+    )
+    run.add_argument(
+        "--commit-group",
+        metavar="GROUP",
+        help="after each batch commit its end offsets to this consumer group (for lag tools)",
+    )
+    run.add_argument(
+        "--dev",
+        action="store_true",
+        help="throw-away checkpoint and tables in a temporary directory; nothing committed",
+    )
+    run.add_argument(
+        "--resume-from-ledger",
+        action="store_true",
+        help="when the checkpoint has no offsets (lost or moved aside), start where the "
+        "ledger says the job stopped, instead of --starting-offsets",
+    )
+    run.add_argument("--name", help="job name: the Spark app name and the Delta txnAppId prefix")
+    run.add_argument("--master", help="Spark master when not run by spark-submit (local[2])")
+    run.add_argument("--config", metavar="FILE", help="settings file (TOML or JSON)")
+    return p
+
+
+def parse_config(argv: list[str] | None = None) -> JobConfig:
+    """Flags over the settings file, turned into one validated ``JobConfig``."""
+    flags = vars(build_parser().parse_args(argv))
+    settings = read_settings_file(flags.pop("config")) if "config" in flags else {}
+    settings.update(flags)
+    if settings.get("dev"):
+        settings.update(dev_paths(settings))
+    return to_config(settings)
+
+
+def read_settings_file(path: str) -> dict[str, Any]:
+    file = Path(path)
+    try:
+        text = file.read_text()
+        raw = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
+    except OSError as e:
+        raise ConfigError("--config", f"cannot read {path}: {e.strerror}") from None
+    except (ValueError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError("--config", f"{path} is not valid TOML/JSON: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError("--config", f"{path} must hold a table/object of settings")
+    known = {a.dest for a in build_parser()._actions} - {"help", "config"}
+    settings = {key.replace("-", "_"): value for key, value in raw.items()}
+    unknown = set(settings) - known
+    if unknown:
+        raise ConfigError("--config", f"unknown settings in {path}: {sorted(unknown)}")
+    for key, value in settings.items():
+        _check_file_type(key, value)
+    if isinstance(settings.get("kafka_option"), str):
+        settings["kafka_option"] = [settings["kafka_option"]]
+    return settings
+
+
+_INTS = {"max_offsets_per_trigger", "max_record_bytes"}
+_LISTS = {"topics", "kafka_option"}
+
+
+def _check_file_type(key: str, value: Any) -> None:
+    flag = "--" + key.replace("_", "-")
+    if key in ("dev", "resume_from_ledger"):
+        ok, want = isinstance(value, bool), "true or false"
+    elif key in _INTS:
+        ok, want = isinstance(value, int) and not isinstance(value, bool), "an integer"
+    elif key in _LISTS:
+        ok = isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        )
+        want = "a string or a list of strings"
+    elif key in ("broker_timeout", "record_timeout"):
+        ok, want = isinstance(value, str | int | float), "a duration such as 30s"
+    elif key == "stop_at_offsets":
+        ok, want = isinstance(value, str | dict), "an object or a JSON string"
+    else:
+        ok, want = isinstance(value, str), "a string"
+    if not ok:
+        raise ConfigError(flag, f"in the settings file must be {want}; got {type(value).__name__}")
+
+
+def dev_paths(settings: dict[str, Any]) -> dict[str, Any]:
+    """Fresh temporary locations, so a dev run starts from scratch and commits nothing."""
+    if settings.get("commit_group"):
+        raise ConfigError("--commit-group", "--dev commits nothing; drop one of the two")
+    root = Path(tempfile.mkdtemp(prefix="kafka-stream-dev-"))
+    paths = {name: str(root / name) for name in ("checkpoint", "backup", "dlq")}
+    dev = {"checkpoint": paths["checkpoint"], "backup_path": paths["backup"]}
+    dev["ledger_path"] = str(root / "ledger")
+    dev["dlq_path"] = paths["dlq"]
+    if not settings.get("output_topic"):
+        dev["output_path"] = str(root / "output")
+    return dev
+
+
+def to_config(s: dict[str, Any]) -> JobConfig:
+    options = s.get("kafka_option") or []
+    optional = {
+        "topic_pattern",
+        "output_path",
+        "ledger_path",
+        "output_topic",
+        "dlq_topic",
+        "starting_offsets",
+        "max_offsets_per_trigger",
+        "max_record_bytes",
+        "timezone",
+        "commit_group",
+        "name",
+        "master",
+        "dev",
+        "resume_from_ledger",
+    }
+    return JobConfig(
+        bootstrap_servers=s.get("bootstrap_servers", ""),
+        processor=s.get("processor", ""),
+        checkpoint=s.get("checkpoint", ""),
+        backup_path=s.get("backup_path", ""),
+        dlq_path=s.get("dlq_path", ""),
+        topics=_topics(s.get("topics")),
+        trigger=parse_trigger(s["trigger"]) if "trigger" in s else JobConfig.trigger,
+        kafka_options=parse_kafka_options(list(options)),
+        stop_at_offsets=_stop_at(s.get("stop_at_offsets")),
+        broker_timeout=parse_duration(str(s.get("broker_timeout", "30s")), "--broker-timeout"),
+        record_timeout=parse_duration(str(s.get("record_timeout", "60s")), "--record-timeout"),
+        **{k: v for k, v in s.items() if k in optional},
+    )
+
+
+def _topics(value: str | list[str] | None) -> tuple[str, ...]:
+    """A comma list from a flag, or a list from the settings file."""
+    return parse_topics(value if isinstance(value, str) else ",".join(value or ()))
+
+
+def _stop_at(value: str | dict | None) -> dict[str, dict[int, int]] | None:
+    if value is None:
+        return None
+    return parse_stop_at_offsets(value if isinstance(value, str) else json.dumps(value))

@@ -1,0 +1,29 @@
+"""The job's exceptions: one root, a subclass per way of failing, each with its exit code."""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "InfrastructureError", "JobError", "StopRequested"]
+
+
+class JobError(Exception):
+    """Root of every error the job raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(JobError):
+    """A setting is missing or wrong; raised before Spark starts. Names the setting."""
+
+    exit_code = 2
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting}: {problem}")
+        self.setting = setting
+
+
+class InfrastructureError(JobError):
+    """Kafka, storage or Spark failed in a way no record is to blame for."""
+
+
+class StopRequested(JobError):
+    """Raised at the start of a batch once a graceful stop was asked for; never a failure."""

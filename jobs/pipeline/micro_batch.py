@@ -1,0 +1,246 @@
+"""The ``foreachBatch`` function: one micro-batch from Kafka rows to every table.
+
+Order matters: backup first (a processor bug can never lose raw data), then the processor,
+then output and DLQ, then the ledger. In the stream each Delta append carries
+``txnAppId``/``txnVersion=batch_id``, so when Spark replays a batch after a crash, tables that
+already have it skip the write; replays run the same steps with writes keyed by source record
+(``jobs.io.table_writes``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from jobs.core.batch_stats import BatchStats, PartitionStats
+from jobs.core.columns import (
+    BACKUP_COLUMNS,
+    DLQ_COLUMNS,
+    RECORD_KEY,
+    SOURCE_COLUMNS,
+    STATUS_ERROR,
+    STATUS_FILTERED,
+    STATUS_OK,
+)
+from jobs.core.errors import StopRequested
+from jobs.core.faults import crash_point
+from jobs.core.ledger import STREAM, LedgerEntry, ledger_rows
+from jobs.io.schemas import LEDGER_SCHEMA, processed_schema
+from jobs.io.sinks import KafkaTopic, as_json_records, with_error_headers
+from jobs.io.spark_errors import is_worker_death
+from jobs.io.table_writes import KeyedWrites, TxnWrites
+from jobs.pipeline.apply import ProcessorRun
+from jobs.pipeline.poison import PoisonIsolation, covering_exactly, crash_rows
+from jobs.pipeline.stamp import stamp
+
+__all__ = ["Destinations", "MicroBatchPipeline", "TableWrites"]
+
+TableWrites = TxnWrites | KeyedWrites
+
+
+@dataclass(frozen=True)
+class Destinations:
+    backup_path: str
+    dlq_path: str
+    output_path: str | None = None
+    ledger_path: str | None = None
+    output_topic: KafkaTopic | None = None
+    dlq_topic: KafkaTopic | None = None
+
+
+class MicroBatchPipeline:
+    """Callable given to ``foreachBatch``, and the core of every replay.
+
+    ``writes`` gives the table writes of a batch: ``TxnWrites`` for the stream (idempotent per
+    batch id), ``KeyedWrites`` for replays (idempotent per source record). ``backup`` says
+    whether the batch is archived here (``write``), already comes from the archive
+    (``is-source``) or is not archived by this run (``skip``).
+    """
+
+    def __init__(
+        self,
+        run: ProcessorRun,
+        destinations: Destinations,
+        *,
+        writes: Callable[[int], TableWrites],
+        timezone: str = "UTC",
+        job_name: str = "kafka-stream",
+        mode: str = STREAM,
+        backup: Literal["write", "is-source", "skip"] = "write",
+        on_batch: Callable[[BatchStats], None] = lambda stats: None,
+    ) -> None:
+        self.run = run
+        self.to = destinations
+        self.writes = writes
+        self.timezone = timezone
+        self.job_name = job_name
+        self.mode = mode
+        self.backup = backup
+        self.on_batch = on_batch
+        self._lock = threading.Lock()
+        self._stop_requested = False
+
+    def __call__(self, kafka_rows: DataFrame, batch_id: int) -> None:
+        with self._lock:
+            if self._stop_requested:
+                raise StopRequested(f"batch {batch_id} not started: a stop was requested")
+            stats = self.process(kafka_rows, batch_id)
+            crash_point("before-checkpoint", batch_id)
+            self.on_batch(stats)
+
+    def request_stop(self) -> None:
+        """Let the running batch finish; a batch that starts afterwards refuses to run."""
+        self._stop_requested = True
+        with self._lock:
+            pass
+
+    def process(self, kafka_rows: DataFrame, batch_id: int) -> BatchStats:
+        began, started_at = time.monotonic(), datetime.now(UTC)
+        lap = Laps()
+        writes = self.writes(batch_id)
+        rows = stamp(kafka_rows, batch_id, self.timezone).persist(StorageLevel.MEMORY_AND_DISK)
+        processed = None
+        try:
+            if self.backup == "write":
+                writes.backup(rows.select(*BACKUP_COLUMNS), self.to.backup_path)
+            lap("read_and_backup")
+            crash_point("after-backup", batch_id)
+            processed, partitions = self.run_processor(rows, batch_id)
+            lap("process")
+            if any(p.output for p in partitions):
+                self.write_output(processed.where(F.col("status") == STATUS_OK), writes)
+            lap("output")
+            crash_point("after-output", batch_id)
+            if any(p.dlq for p in partitions):
+                self.write_dlq(processed.where(F.col("status") == STATUS_ERROR), writes)
+            writes.resolve(succeeded(processed), self.to.dlq_path)
+            lap("dlq")
+            crash_point("after-dlq", batch_id)
+            if self.to.ledger_path and partitions:
+                self.write_ledger(kafka_rows.sparkSession, batch_id, partitions, started_at, writes)
+                lap("ledger")
+        finally:
+            rows.unpersist()
+            if processed is not None:
+                processed.unpersist()
+        return BatchStats(batch_id, tuple(partitions), time.monotonic() - began, lap.seconds)
+
+    def run_processor(self, rows: DataFrame, batch_id: int) -> tuple[DataFrame, list]:
+        """The processed batch (cached) and its counts; records that kill the Python worker
+        are isolated and sent to the DLQ as ``WorkerCrash`` (``jobs.pipeline.poison``)."""
+        schema = processed_schema(self.run.output_schema)
+        processed = rows.mapInArrow(self.run, schema).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            return processed, count_by_partition(processed)
+        except Exception as e:
+            processed.unpersist()
+            if not is_worker_death(e):
+                raise
+        isolation = PoisonIsolation(lambda part: part.mapInArrow(self.run, schema))
+        poison = isolation.suspects(rows, batch_id)
+        healthy = rows.where(~covering_exactly(poison)).mapInArrow(self.run, schema)
+        processed = healthy.unionByName(crash_rows(rows, poison, schema))
+        processed = processed.persist(StorageLevel.MEMORY_AND_DISK)
+        return processed, count_by_partition(processed)
+
+    def write_ledger(
+        self,
+        spark,
+        batch_id: int,
+        partitions: list[PartitionStats],
+        started_at: datetime,
+        writes: TableWrites,
+    ) -> None:
+        entry = LedgerEntry(self.job_name, self.mode, writes.run_id, self.backup != "skip")
+        rows = ledger_rows(
+            batch_id, partitions, entry, started_at=started_at, ended_at=datetime.now(UTC)
+        )
+        writes.ledger(spark.createDataFrame(rows, LEDGER_SCHEMA), self.to.ledger_path)
+
+    def write_output(self, ok_rows: DataFrame, writes: TableWrites) -> None:
+        names = self.run.output_schema.fieldNames()
+        if self.to.output_path:
+            source = [F.col(k).alias(v) for k, v in SOURCE_COLUMNS.items()]
+            table = ok_rows.select(
+                *[F.col(f"output.{n}").alias(n) for n in names],
+                *source,
+                F.col("output_index").alias("source_index"),
+                "date",
+                "hour",
+            )
+            writes.output(table, self.to.output_path)
+        if self.to.output_topic:
+            flat = ok_rows.select("key", *[F.col(f"output.{n}").alias(n) for n in names])
+            self.to.output_topic.write(as_json_records(flat, names))
+
+    def write_dlq(self, failed_rows: DataFrame, writes: TableWrites) -> None:
+        dlq = failed_rows.select(
+            "*",
+            F.lit(self.run.processor_path).alias("processor"),
+            F.lit(1).alias("attempts"),
+            F.lit(None).cast("timestamp").alias("resolved_at"),
+            F.lit(None).cast("string").alias("resolved_by"),
+        ).select(*DLQ_COLUMNS)
+        writes.dlq(dlq, self.to.dlq_path)
+        if self.to.dlq_topic:
+            self.to.dlq_topic.write(with_error_headers(dlq))
+
+
+def succeeded(processed: DataFrame) -> DataFrame:
+    """Coordinates of the records that produced output or were filtered."""
+    return (
+        processed.where(F.col("status") != STATUS_ERROR)
+        .select(*RECORD_KEY, "date", "hour")
+        .distinct()
+    )
+
+
+class Laps:
+    """Seconds spent in each step of a batch, for the batch log line and the profile."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def __call__(self, step: str) -> None:
+        now = time.monotonic()
+        self.seconds[step] = round(now - self._last, 3)
+        self._last = now
+
+
+def count_by_partition(processed: DataFrame) -> list[PartitionStats]:
+    """Offsets and counts per topic-partition and hour, in one small Spark job over the
+    cached batch."""
+
+    def count(condition):
+        return F.count(F.when(condition, True))
+
+    status = F.col("status")
+    rows = (
+        processed.groupBy("topic", "partition", "date", "hour")
+        .agg(
+            F.min("offset").alias("first_offset"),
+            F.max("offset").alias("last_offset"),
+            count(F.col("output_index") == 0).alias("read"),
+            count(status == STATUS_OK).alias("output"),
+            count(status == STATUS_FILTERED).alias("filtered"),
+            count(status == STATUS_ERROR).alias("dlq"),
+            F.sort_array(F.collect_list(F.when(status == STATUS_FILTERED, F.col("offset")))).alias(
+                "filtered_offsets"
+            ),
+        )
+        .orderBy("topic", "partition", "date", "hour")
+        .collect()
+    )
+    return [
+        PartitionStats(**{**row.asDict(), "filtered_offsets": tuple(row["filtered_offsets"])})
+        for row in rows
+    ]

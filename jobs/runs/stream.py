@@ -1,0 +1,197 @@
+"""The running streaming query: Kafka source, the pipeline in ``foreachBatch``, graceful stop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pyspark.errors import StreamingQueryException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import types as T
+from pyspark.sql.streaming import StreamingQuery
+
+from jobs.config.stream import JobConfig
+from jobs.core.batch_stats import BatchStats, RunTotals
+from jobs.core.errors import InfrastructureError
+from jobs.core.processor import LoadedProcessor
+from jobs.io.checkpoint import check_checkpoint
+from jobs.io.group_commit import GroupCommitter
+from jobs.io.kafka_source import stream_rows
+from jobs.io.output_schema import resolve_output_schema
+from jobs.io.sinks import KafkaTopic
+from jobs.io.spark_errors import failure_message
+from jobs.io.table_writes import TxnWrites
+from jobs.pipeline.apply import ProcessorRun
+from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
+from jobs.runs.resume import finish_cut_short, resume_point
+
+__all__ = ["StreamingJob", "stop_signals", "summary_text"]
+
+log = logging.getLogger(__name__)
+
+
+class StreamingJob:
+    def __init__(self, spark: SparkSession, config: JobConfig, loaded: LoadedProcessor) -> None:
+        self.spark = spark
+        self.config = config
+        self.loaded = loaded
+        self.totals = RunTotals()
+        self.stop_reason: str | None = None
+        self._query_id = threading.Event()
+        self._app_id = ""
+        self._committer = (
+            GroupCommitter(config.commit_group, config.bootstrap_servers, config.kafka_options)
+            if config.commit_group
+            else None
+        )
+
+    def run(self) -> RunTotals:
+        c = self.config
+        run = ProcessorRun(
+            self.loaded.path, self.output_schema(), c.max_record_bytes, c.record_timeout or None
+        )
+        self.pipeline = MicroBatchPipeline(
+            run,
+            self.destinations(),
+            writes=lambda batch_id: TxnWrites(self.app_id(), batch_id),
+            timezone=self.config.timezone,
+            job_name=self.config.name,
+            on_batch=self.after_batch,
+        )
+        check_checkpoint(self.spark, self.config.checkpoint, self.config.name, self.config.topics)
+        starting = (
+            resume_point(self.spark, self.config, lambda rows: self.finish_cut_short(run, rows))
+            if self.config.resume_from_ledger
+            else None
+        )
+        query = self.start(self.pipeline, starting or self.config.starting_offsets)
+        self._app_id = f"{self.config.name}-{query.id}"
+        self._query_id.set()
+        try:
+            self.watch(query)
+        finally:
+            if self._committer:
+                self._committer.close()
+        return self.totals
+
+    def finish_cut_short(self, run: ProcessorRun, rows: DataFrame) -> BatchStats:
+        c = self.config
+        stats = finish_cut_short(rows, run, self.destinations(), c.name, c.timezone)
+        self.totals.add(stats)
+        return stats
+
+    def start(self, pipeline: MicroBatchPipeline, starting_offsets: str) -> StreamingQuery:
+        c = self.config
+        source = stream_rows(
+            self.spark,
+            c.bootstrap_servers,
+            c.kafka_options,
+            topics=c.topics,
+            topic_pattern=c.topic_pattern,
+            starting_offsets=starting_offsets,
+            max_offsets_per_trigger=c.max_offsets_per_trigger,
+        )
+        writer = source.writeStream.foreachBatch(pipeline)
+        writer = writer.option("checkpointLocation", self.config.checkpoint)
+        trigger = self.config.trigger
+        if trigger.kind == "available-now":
+            writer = writer.trigger(availableNow=True)
+        elif trigger.kind == "once":
+            writer = writer.trigger(once=True)
+        else:
+            writer = writer.trigger(processingTime=f"{trigger.seconds:g} seconds")
+        return writer.queryName(self.config.name).start()
+
+    def watch(self, query: StreamingQuery) -> None:
+        """Wait for the end, turning a stop request into a clean stop after the running batch."""
+        stopping = False
+        while query.isActive:
+            if self.stop_reason and not stopping:
+                stopping = True
+                log.info("stopping (%s) after the running batch", self.stop_reason)
+                self.pipeline.request_stop()
+                query.stop()
+                break
+            try:
+                query.awaitTermination(0.5)
+            except StreamingQueryException as e:
+                if self.stop_reason:
+                    break
+                raise InfrastructureError(failure_message(e)) from None
+        error = query.exception()
+        if error is not None and not self.stop_reason:
+            raise InfrastructureError(failure_message(error))
+
+    def after_batch(self, stats: BatchStats) -> None:
+        self.totals.add(stats)
+        log.info("%s", stats.log_line())
+        if self._committer:
+            self._committer.commit(stats)
+        stop_at = self.config.stop_at_offsets
+        if stop_at and self.totals.reached(stop_at):
+            self.stop_reason = "--stop-at-offsets reached"
+
+    def request_stop(self, reason: str) -> None:
+        if self.stop_reason:
+            log.info("%s again: already stopping after the running batch", reason)
+            return
+        self.stop_reason = reason
+
+    def app_id(self) -> str:
+        if not self._query_id.wait(60):
+            raise InfrastructureError("the streaming query did not report its id within 60s")
+        return self._app_id
+
+    def output_schema(self) -> T.StructType:
+        c = self.config
+        return resolve_output_schema(
+            self.spark, self.loaded, check_reserved=bool(c.output_path or not c.output_topic)
+        )
+
+    def destinations(self) -> Destinations:
+        c = self.config
+
+        def topic(name: str | None) -> KafkaTopic | None:
+            return KafkaTopic(name, c.bootstrap_servers, c.kafka_options) if name else None
+
+        return Destinations(
+            c.backup_path,
+            c.dlq_path,
+            c.output_path,
+            c.ledger_path,
+            topic(c.output_topic),
+            topic(c.dlq_topic),
+        )
+
+
+@contextmanager
+def stop_signals(request_stop) -> Iterator[None]:
+    """SIGTERM/SIGINT ask for a stop after the running batch; the previous handlers come back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    for s in previous:
+        signal.signal(s, lambda signum, frame: request_stop(signal.Signals(signum).name))
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def summary_text(summary: dict, config: JobConfig) -> str:
+    lines = [
+        f"{config.name}: {summary['read']} records read in {summary['batches']} batches, "
+        f"{summary['output']} output rows, {summary['filtered']} filtered, "
+        f"{summary['dlq']} sent to the DLQ; {summary['seconds']}s in all, "
+        f"{summary['batch_seconds']}s in batches ({summary['records_per_second']} records/s)",
+        f"  backup: {config.backup_path}",
+        f"  dlq:    {config.dlq_path}",
+    ]
+    if config.output_path or config.output_topic:
+        lines.append(f"  output: {config.output_path or 'topic ' + str(config.output_topic)}")
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""``jobs.io.jars``: the job's own Spark-side jars, as ``make jars`` leaves them."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from jobs.core.errors import InfrastructureError
+from jobs.io.jars import CACHE_ENV, POM, jars_dir, spark_jars
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    folder = tmp_path / "spark"
+    folder.mkdir()
+    (folder / "a.jar").write_bytes(b"")
+    (folder / "b.jar").write_bytes(b"")
+    return folder
+
+
+def test_the_resolved_jars_are_the_kafka_connector_and_delta():
+    names = [jar.name for jar in spark_jars()]
+    assert any(n.startswith("spark-sql-kafka-0-10_2.13-") for n in names)
+    assert any(n.startswith("delta-spark_") for n in names)
+    assert all(jar.parent == jars_dir() for jar in spark_jars())
+
+
+def test_jars_stamped_with_the_current_pom_are_listed_in_order(cache):
+    (cache / ".resolved").write_text(hashlib.sha256(POM.read_bytes()).hexdigest() + "\n")
+    assert [j.name for j in spark_jars()] == ["a.jar", "b.jar"]
+
+
+@pytest.mark.parametrize("stamp", [None, "0" * 64], ids=["half-copied", "another pom"])
+def test_jars_not_resolved_from_the_current_pom_say_run_make_jars(cache, stamp):
+    if stamp:
+        (cache / ".resolved").write_text(stamp)
+    with pytest.raises(InfrastructureError, match=r"run 'make jars'") as raised:
+        spark_jars()
+    assert str(cache) in str(raised.value)

@@ -1,0 +1,1 @@
+"""Build tools of this repository (never shipped): ``python -m tools.package``."""
