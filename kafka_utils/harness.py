@@ -16,7 +16,7 @@ from kafka_utils.backends import Backend, choose_backend_name, make_backend
 from kafka_utils.embedded import EmbeddedKafkaCluster
 from kafka_utils.errors import KafkaUtilsError, NotSetUpError
 from kafka_utils.key_values import KeyValueList, read_key_values
-from kafka_utils.quiet import close_within, quiet_clients
+from kafka_utils.quiet import close_producer, close_within, quiet_clients
 from kafka_utils.records import Record, StrSerializer
 from kafka_utils.security import SaslUsers
 
@@ -99,9 +99,9 @@ class KafkaUtils:
         self.broker, self.initialized = None, False
         with quiet_clients(ADMIN_CLIENT, PRODUCER_CLIENT):
             if admin is not None:
-                close_within(admin, CLOSE_SECONDS)
+                close_within(admin.close, CLOSE_SECONDS)
             if producer is not None:
-                close_within(producer, CLOSE_SECONDS, timeout=CLOSE_SECONDS)
+                close_within(lambda: close_producer(producer, CLOSE_SECONDS), 2 * CLOSE_SECONDS)
         if backend is not None:
             try:
                 backend.stop()

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["close_within", "quiet_clients"]
+from kafka.errors import KafkaTimeoutError
+
+__all__ = ["close_producer", "close_within", "quiet_clients"]
 
 logger = logging.getLogger(__name__)
 _CLOSER = "kafka-utils-close"
@@ -22,13 +24,13 @@ _CLOSER = "kafka-utils-close"
 
 @contextmanager
 def quiet_clients(*client_ids: str) -> Iterator[None]:
-    """Inside: drop kafka-python log records of this thread, of those clients' IO threads and
-    of :func:`close_within`'s threads."""
+    """Inside: drop kafka-python log records of this thread, of the threads of the clients
+    named ``client_ids`` (their names hold the client id) and of :func:`close_within`'s."""
     caller = threading.get_ident()
-    io_threads = (_CLOSER, *(f"kafka-io-{client_id}" for client_id in client_ids))
+    names = (_CLOSER, *client_ids)
 
     def keep(record: logging.LogRecord) -> bool:
-        return record.thread != caller and not record.threadName.startswith(io_threads)
+        return record.thread != caller and not any(n in record.threadName for n in names)
 
     loggers = [
         item
@@ -44,21 +46,37 @@ def quiet_clients(*client_ids: str) -> Iterator[None]:
             item.removeFilter(keep)
 
 
-def close_within(client: Any, seconds: float, **close_arguments: Any) -> None:
-    """``client.close(**close_arguments)`` in a daemon thread, waited on for ``seconds`` at most.
+def close_within(close: Callable[[], Any], seconds: float) -> None:
+    """Run ``close`` in a daemon thread and wait ``seconds`` at most.
 
     kafka-python's ``close()`` can wait on a broker that is gone; a teardown must not. A close
     that fails or overruns is logged at DEBUG and abandoned (its thread dies with the process).
     """
 
-    def close() -> None:
+    def run() -> None:
         try:
-            client.close(**close_arguments)
+            close()
         except Exception:
-            logger.debug("closing %r failed", client, exc_info=True)
+            logger.debug("closing a Kafka client failed", exc_info=True)
 
-    thread = threading.Thread(target=close, name=_CLOSER, daemon=True)
+    thread = threading.Thread(target=run, name=_CLOSER, daemon=True)
     thread.start()
     thread.join(seconds)
     if thread.is_alive():
-        logger.debug("closing %r took over %.0f s; left to finish on its own", client, seconds)
+        logger.debug("closing a Kafka client took over %.0f s; left to finish alone", seconds)
+
+
+def close_producer(producer: Any, seconds: float) -> None:
+    """Close a kafka-python producer, dropping what it could not send within ``seconds``.
+
+    Its ``close(timeout)`` raises when records are still pending (the broker is gone) and then
+    leaves its network thread running and retrying forever; so that case force-closes it.
+    """
+    try:
+        producer.close(timeout=seconds)
+    except KafkaTimeoutError:
+        sender = getattr(producer, "_sender", None)  # kafka-python has no public way
+        if sender is not None:
+            sender.force_close()
+            sender.join(seconds)
+        producer.close(timeout=0)
