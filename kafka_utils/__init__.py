@@ -11,6 +11,15 @@ the package; unittest suites subclass :class:`KafkaTestCase`; :func:`configure` 
 SparkSession builder the Kafka connector.
 """
 
+import warnings
+
+# kafka-python reads its protocol schemas with importlib.resources.read_text, deprecated since
+# Python 3.11: some 200 DeprecationWarnings at its import (which pytest shows in every user's
+# run) that only kafka-python can fix. Imported here first, without them.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "(read|open)_text is deprecated", DeprecationWarning)
+    import kafka  # noqa: F401
+
 from kafka_utils.assertions import assert_eventually, wait_for_query_alive
 from kafka_utils.embedded import EmbeddedKafkaCluster
 from kafka_utils.errors import (

@@ -16,15 +16,22 @@ from kafka_utils.backends import Backend, choose_backend_name, make_backend
 from kafka_utils.embedded import EmbeddedKafkaCluster
 from kafka_utils.errors import KafkaUtilsError, NotSetUpError
 from kafka_utils.key_values import KeyValueList, read_key_values
-from kafka_utils.quiet import close_producer, close_within, quiet_clients
+from kafka_utils.quiet import (
+    client_id,
+    close_producer,
+    close_within,
+    quiet_here,
+    silence_own_clients,
+)
 from kafka_utils.records import Record, StrSerializer
 from kafka_utils.security import SaslUsers
 
 __all__ = ["KafkaUtils"]
 
 logger = logging.getLogger(__name__)
-PRODUCER_CLIENT = "kafka-utils-producer"
-ADMIN_CLIENT = "kafka-utils-admin"
+PRODUCER_CLIENT = client_id("producer")
+ADMIN_CLIENT = client_id("admin")
+READER_CLIENT = client_id("reader")
 CLOSE_SECONDS = 5.0
 
 
@@ -89,6 +96,7 @@ class KafkaUtils:
                 backend.stop()
             raise
         self._backend, self.broker, self.initialized = backend, bootstrap, True
+        silence_own_clients()
         return self
 
     def teardown(self) -> None:
@@ -97,7 +105,7 @@ class KafkaUtils:
         admin, producer, backend = self._admin, self._producer, self._backend
         self._admin = self._producer = self._backend = None
         self.broker, self.initialized = None, False
-        with quiet_clients(ADMIN_CLIENT, PRODUCER_CLIENT):
+        with quiet_here():
             if admin is not None:
                 close_within(admin.close, CLOSE_SECONDS)
             if producer is not None:
@@ -238,8 +246,9 @@ class KafkaUtils:
     def read_records(self, topic: str, timeout: float = 30.0) -> list[Record]:
         """All records of ``topic`` as full :class:`Record` objects, read with an independent
         client: duplicates kept, ordered by partition then offset."""
+        bootstrap = self._require("read_records")
         return records.read_all(
-            self._require("read_records"), topic, timeout, **self.client_options()
+            bootstrap, topic, timeout, client_id=READER_CLIENT, **self.client_options()
         )
 
     def get_all_records(
@@ -267,7 +276,10 @@ class KafkaUtils:
 
     def end_offsets(self, topic: str) -> dict[int, int]:
         """The log-end offset of each partition of ``topic``."""
-        return offsets.end_offsets(self._require("end_offsets"), topic, **self.client_options())
+        bootstrap = self._require("end_offsets")
+        return offsets.end_offsets(
+            bootstrap, topic, client_id=READER_CLIENT, **self.client_options()
+        )
 
     def committed_offsets(self, group_id: str, topic: str) -> dict[int, int | None]:
         """The offsets a consumer group has committed for each partition of ``topic``."""

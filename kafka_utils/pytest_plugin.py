@@ -30,12 +30,6 @@ from kafka_utils.jar_cache import JarKind
 
 OPTIONS_INI = "kafka_utils_spark_options"
 JARS_INI = "kafka_utils_spark_jars"
-# kafka-python reads its protocol schemas with importlib.resources.read_text, deprecated since
-# Python 3.11: some 200 warnings per run that only kafka-python can fix.
-KAFKA_PYTHON_WARNINGS = (
-    "ignore:read_text is deprecated:DeprecationWarning:kafka.protocol.schemas.load_json",
-    "ignore:open_text is deprecated:DeprecationWarning:importlib.resources._legacy",
-)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,8 +51,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     ini_spark_options(config)  # a malformed line stops the run at start, naming the line
-    for line in KAFKA_PYTHON_WARNINGS:
-        config.addinivalue_line("filterwarnings", line)
 
 
 def ini_spark_options(config: pytest.Config) -> dict[str, str]:

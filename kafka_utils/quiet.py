@@ -1,14 +1,17 @@
-"""Keep the harness's own throw-away Kafka clients out of a user's logs, and their closing bounded.
+"""Keep the harness's own Kafka clients out of a user's logs, and their closing bounded.
 
-kafka-python logs every refused connection at ERROR/WARNING. While a broker starts, the
-readiness probe meets many; while a test's broker is already gone, closing our clients meets
-more. Neither says anything to the user, so those records (and only those: of the calling
-thread and of the named clients' IO threads) are dropped.
+kafka-python logs at WARNING and ERROR what its clients meet: refused connections while a
+broker starts or after a test stopped it, topics a test deleted, a busy machine's slow event
+loop. For the harness's own clients (producer, admin client, readiness probe, offset readers:
+client ids beginning with ``kafka-utils-``) that tells the user nothing, and what matters
+reaches the test as an exception; so their threads' records below CRITICAL are dropped. Set
+``KAFKA_UTILS_CLIENT_LOGS=1`` to keep them. Clients a test makes itself are never touched.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,27 +19,51 @@ from typing import Any
 
 from kafka.errors import KafkaTimeoutError
 
-__all__ = ["close_producer", "close_within", "quiet_clients"]
+__all__ = ["client_id", "close_producer", "close_within", "quiet_here", "silence_own_clients"]
 
 logger = logging.getLogger(__name__)
-_CLOSER = "kafka-utils-close"
+CLIENT_PREFIX = "kafka-utils-"
+LOGS_ENV = "KAFKA_UTILS_CLIENT_LOGS"
+_CLOSER = f"{CLIENT_PREFIX}close"
 
 
-@contextmanager
-def quiet_clients(*client_ids: str) -> Iterator[None]:
-    """Inside: drop kafka-python log records of this thread, of the threads of the clients
-    named ``client_ids`` (their names hold the client id) and of :func:`close_within`'s."""
-    caller = threading.get_ident()
-    names = (_CLOSER, *client_ids)
+def client_id(role: str) -> str:
+    """The client id of one of the harness's own clients; their thread names contain it."""
+    return f"{CLIENT_PREFIX}{role}"
 
-    def keep(record: logging.LogRecord) -> bool:
-        return record.thread != caller and not any(n in record.threadName for n in names)
 
-    loggers = [
+def _keep(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.CRITICAL or CLIENT_PREFIX not in record.threadName
+
+
+def _kafka_loggers() -> list[logging.Logger]:
+    return [
         item
         for name, item in list(logging.Logger.manager.loggerDict.items())
         if isinstance(item, logging.Logger) and (name == "kafka" or name.startswith("kafka."))
     ]
+
+
+def silence_own_clients() -> None:
+    """Drop the records of the harness's clients' threads from every kafka-python logger
+    (idempotent: called again when a client starts, for loggers made since)."""
+    if not os.environ.get(LOGS_ENV):
+        for item in _kafka_loggers():
+            item.addFilter(_keep)
+
+
+@contextmanager
+def quiet_here() -> Iterator[None]:
+    """Inside: also drop kafka-python records logged by this thread (a client being built)."""
+    if os.environ.get(LOGS_ENV):
+        yield
+        return
+    caller = threading.get_ident()
+
+    def keep(record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.CRITICAL or record.thread != caller
+
+    loggers = _kafka_loggers()
     for item in loggers:
         item.addFilter(keep)
     try:

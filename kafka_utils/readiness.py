@@ -12,10 +12,10 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from kafka_utils.errors import BrokerStartError
-from kafka_utils.quiet import quiet_clients
+from kafka_utils.quiet import client_id, quiet_here, silence_own_clients
 
 PROBE_TOPIC = "kafka-utils-readiness"
-PROBE_CLIENT = "kafka-utils-ready"
+PROBE_CLIENT = client_id("ready")
 
 
 def wait_until_ready(
@@ -39,7 +39,8 @@ def wait_until_ready(
             raise BrokerStartError(report)
         try:
             _listening(bootstrap_servers)
-            with quiet_clients(PROBE_CLIENT):
+            silence_own_clients()
+            with quiet_here():
                 _round_trip(bootstrap_servers, expect_brokers, dict(client_options or {}))
             return
         except (KafkaError, OSError, _NotYet) as e:
