@@ -13,26 +13,17 @@ from kafka.errors import KafkaError
 from kafka_utils import assertions, offsets, records
 from kafka_utils import topics as topic_admin
 from kafka_utils.backends import Backend, choose_backend_name, make_backend
+from kafka_utils.clients import READER_CLIENT, close_clients, make_admin, make_producer
 from kafka_utils.embedded import EmbeddedKafkaCluster
 from kafka_utils.errors import KafkaUtilsError, NotSetUpError
 from kafka_utils.key_values import KeyValueList, read_key_values
-from kafka_utils.quiet import (
-    client_id,
-    close_producer,
-    close_within,
-    quiet_here,
-    silence_own_clients,
-)
-from kafka_utils.records import Record, StrSerializer
+from kafka_utils.quiet import silence_own_clients
+from kafka_utils.records import Record
 from kafka_utils.security import SaslUsers
 
 __all__ = ["KafkaUtils"]
 
 logger = logging.getLogger(__name__)
-PRODUCER_CLIENT = client_id("producer")
-ADMIN_CLIENT = client_id("admin")
-READER_CLIENT = client_id("reader")
-CLOSE_SECONDS = 5.0
 
 
 class KafkaUtils:
@@ -105,11 +96,7 @@ class KafkaUtils:
         admin, producer, backend = self._admin, self._producer, self._backend
         self._admin = self._producer = self._backend = None
         self.broker, self.initialized = None, False
-        with quiet_here():
-            if admin is not None:
-                close_within(admin.close, CLOSE_SECONDS)
-            if producer is not None:
-                close_within(lambda: close_producer(producer, CLOSE_SECONDS), 2 * CLOSE_SECONDS)
+        close_clients(admin, producer)
         if backend is not None:
             try:
                 backend.stop()
@@ -153,17 +140,7 @@ class KafkaUtils:
         stay bytes, None stays None), so ``producer.send(topic, key=1, value=1)`` works."""
         bootstrap = self._require("producer")
         if self._producer is None:
-            self._producer = KafkaProducer(
-                bootstrap_servers=bootstrap,
-                key_serializer=StrSerializer(),
-                value_serializer=StrSerializer(),
-                acks="all",
-                linger_ms=5,
-                request_timeout_ms=10_000,
-                max_block_ms=10_000,
-                client_id=PRODUCER_CLIENT,
-                **self.client_options(),
-            )
+            self._producer = make_producer(bootstrap, self.client_options())
         return self._producer
 
     @property
@@ -171,9 +148,7 @@ class KafkaUtils:
         """kafka-python's admin client, logged in like every client of this object."""
         bootstrap = self._require("admin_client")
         if self._admin is None:
-            self._admin = KafkaAdminClient(
-                bootstrap_servers=bootstrap, client_id=ADMIN_CLIENT, **self.client_options()
-            )
+            self._admin = make_admin(bootstrap, self.client_options())
         return self._admin
 
     @property

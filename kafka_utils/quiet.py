@@ -1,4 +1,4 @@
-"""Keep the harness's own Kafka clients out of a user's logs, and their closing bounded.
+"""Keep the harness's own Kafka clients out of a user's logs.
 
 kafka-python logs at WARNING and ERROR what its clients meet: refused connections while a
 broker starts or after a test stopped it, topics a test deleted, a busy machine's slow event
@@ -13,18 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from kafka.errors import KafkaTimeoutError
+__all__ = ["CLIENT_PREFIX", "client_id", "quiet_here", "silence_own_clients"]
 
-__all__ = ["client_id", "close_producer", "close_within", "quiet_here", "silence_own_clients"]
-
-logger = logging.getLogger(__name__)
 CLIENT_PREFIX = "kafka-utils-"
 LOGS_ENV = "KAFKA_UTILS_CLIENT_LOGS"
-_CLOSER = f"{CLIENT_PREFIX}close"
 
 
 def client_id(role: str) -> str:
@@ -71,39 +66,3 @@ def quiet_here() -> Iterator[None]:
     finally:
         for item in loggers:
             item.removeFilter(keep)
-
-
-def close_within(close: Callable[[], Any], seconds: float) -> None:
-    """Run ``close`` in a daemon thread and wait ``seconds`` at most.
-
-    kafka-python's ``close()`` can wait on a broker that is gone; a teardown must not. A close
-    that fails or overruns is logged at DEBUG and abandoned (its thread dies with the process).
-    """
-
-    def run() -> None:
-        try:
-            close()
-        except Exception:
-            logger.debug("closing a Kafka client failed", exc_info=True)
-
-    thread = threading.Thread(target=run, name=_CLOSER, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        logger.debug("closing a Kafka client took over %.0f s; left to finish alone", seconds)
-
-
-def close_producer(producer: Any, seconds: float) -> None:
-    """Close a kafka-python producer, dropping what it could not send within ``seconds``.
-
-    Its ``close(timeout)`` raises when records are still pending (the broker is gone) and then
-    leaves its network thread running and retrying forever; so that case force-closes it.
-    """
-    try:
-        producer.close(timeout=seconds)
-    except KafkaTimeoutError:
-        sender = getattr(producer, "_sender", None)  # kafka-python has no public way
-        if sender is not None:
-            sender.force_close()
-            sender.join(seconds)
-        producer.close(timeout=0)
