@@ -1,5 +1,6 @@
 """The pytest plugin as a user's project meets it: documented fixtures, ini options."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -67,3 +68,25 @@ def test_a_malformed_option_stops_the_run_naming_the_line(tmp_path):
         "kafka_utils_spark_options: expected 'key: value', got 'spark.sql.shuffle.partitions=4'"
         in done.stderr
     )
+
+
+def test_the_first_resolution_is_shown_through_pytests_capture(tmp_path):
+    test = """\
+        from kafka_utils.pytest_plugin import _resolve_jars_visibly
+
+        def test_resolve(pytestconfig):
+            _resolve_jars_visibly(pytestconfig, "spark")
+        """
+    project = write_project(tmp_path, "[pytest]\n", test)
+    environment = {**os.environ, "KAFKA_UTILS_JARS_DIR": str(tmp_path / "empty-cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "kafka-utils: fetching the spark jars with Maven" in done.stderr
+    assert "kafka-utils: spark jars ready: 12 files" in done.stderr
