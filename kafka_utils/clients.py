@@ -9,11 +9,12 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaTimeoutError
+from kafka.net.compat import KafkaNetClient
 
 from kafka_utils.quiet import client_id, quiet_here
 from kafka_utils.records import StrSerializer
 
-__all__ = ["READER_CLIENT", "close_clients", "make_admin", "make_producer"]
+__all__ = ["READER_CLIENT", "admin_client", "close_clients", "make_admin", "make_producer"]
 
 logger = logging.getLogger(__name__)
 PRODUCER_CLIENT = client_id("producer")
@@ -40,7 +41,29 @@ def make_producer(bootstrap_servers: str, options: Mapping[str, Any]) -> KafkaPr
 
 
 def make_admin(bootstrap_servers: str, options: Mapping[str, Any]) -> KafkaAdminClient:
-    return KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id=ADMIN_CLIENT, **options)
+    return admin_client(bootstrap_servers=bootstrap_servers, client_id=ADMIN_CLIENT, **options)
+
+
+def admin_client(**config: Any) -> KafkaAdminClient:
+    """A ``KafkaAdminClient(**config)`` whose failed start leaves no thread behind.
+
+    kafka-python starts the admin client's IO thread, then bootstraps; when the bootstrap times
+    out (a broker still starting, a busy machine) the constructor raises and that thread runs
+    on for the life of the process. Here it is stopped.
+    """
+    made: list[KafkaNetClient] = []
+
+    def recorded(**arguments: Any) -> KafkaNetClient:
+        made.append(KafkaNetClient(**arguments))
+        return made[-1]
+
+    try:
+        return KafkaAdminClient(kafka_client=recorded, **config)
+    except BaseException:
+        for client in made:  # kafka-python offers no public way to stop it
+            client.close()
+            client._manager._net.stop(timeout_ms=2000)
+        raise
 
 
 def close_clients(admin: KafkaAdminClient | None, producer: KafkaProducer | None) -> None:

@@ -181,16 +181,24 @@ class KafkaUtils:
         for topic in created:
             self._assert_partitions(topic, num_partitions, timeout)
 
-    def delete_topics(self, topic_names: Sequence[str], timeout: float = 30.0) -> None:
-        """Delete topics, ignoring missing ones (as PySpark's helper does); return once the
-        cluster no longer lists them."""
+    def delete_topics(
+        self, topic_names: Sequence[str], timeout: float = 30.0, wait: bool = True
+    ) -> None:
+        """Delete topics, ignoring missing ones (as PySpark's helper does); with ``wait``,
+        return once the cluster no longer lists them."""
         self._require("delete_topics")
         names = [topic_names] if isinstance(topic_names, str) else list(topic_names)
         topic_admin.delete(self.admin_client, names, timeout)
-        gone = lambda: not set(names) & set(self.admin_client.list_topics())  # noqa: E731
-        assertions.assert_eventually(
-            gone, True, timeout, 0.1, message=f"topics {names} still listed", retry_on=(KafkaError,)
-        )
+        if wait:
+            gone = lambda: not set(names) & set(self.admin_client.list_topics())  # noqa: E731
+            assertions.assert_eventually(
+                gone,
+                True,
+                timeout,
+                0.1,
+                message=f"topics {names} still listed",
+                retry_on=(KafkaError,),
+            )
 
     def _assert_partitions(self, topic: str, expected: int, timeout: float) -> None:
         end = lambda: len(self.end_offsets(topic))  # noqa: E731

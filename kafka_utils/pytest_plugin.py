@@ -22,6 +22,7 @@ from contextlib import nullcontext
 from typing import Any
 
 import pytest
+from kafka.errors import KafkaError
 
 from kafka_utils import jar_cache
 from kafka_utils.errors import BackendUnavailableError
@@ -131,8 +132,8 @@ def topic(kafka_utils: KafkaUtils) -> Iterator[Callable[..., str]]:
         return name
 
     yield make
-    if created:
+    if created:  # unique names: nothing waits for them to be gone
         try:
-            kafka_utils.delete_topics(created)
-        except AssertionError as e:  # cleanup only: a slow deletion must not fail the test
-            warnings.warn(f"topics not deleted after the test: {e}", stacklevel=1)
+            kafka_utils.delete_topics(created, wait=False)
+        except KafkaError as e:  # cleanup only: the test's verdict stands
+            warnings.warn(f"topics not deleted after the test: {e!r}", stacklevel=1)

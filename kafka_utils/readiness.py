@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaProducer
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from kafka_utils.clients import admin_client
 from kafka_utils.errors import BrokerStartError
 from kafka_utils.quiet import client_id, quiet_here, silence_own_clients
 
@@ -70,10 +71,10 @@ def _listening(bootstrap_servers: str) -> None:
 
 
 def _round_trip(bootstrap_servers: str, expect_brokers: int, options: dict[str, Any]) -> None:
-    admin = KafkaAdminClient(
+    admin = admin_client(
         bootstrap_servers=bootstrap_servers,
         request_timeout_ms=5000,
-        bootstrap_timeout_ms=2000,
+        bootstrap_timeout_ms=5000,
         client_id=PROBE_CLIENT,
         **options,
     )

@@ -1,5 +1,6 @@
 """KafkaUtils as another project meets it: a wheel pip-installed into a fresh virtualenv outside
-this repository, used by a pytest suite and a unittest suite in a folder with its own ``jobs``.
+this repository, used by a pytest suite and a unittest suite in a folder with its own ``jobs``
+(the README's two examples among them).
 
 Installing pyspark (~400 MB) into every fresh virtualenv would take minutes, so the new
 virtualenv sees this one's site-packages through a ``.pth`` path line (which loads none of its
@@ -110,14 +111,14 @@ def test_a_users_pytest_and_unittest_suites_run_against_the_installed_wheel(user
     )
     output = pytest_run.stdout + pytest_run.stderr
     assert pytest_run.returncode == 0, output[-6000:]
-    assert "5 passed" in output
+    assert "6 passed" in output
     assert "warnings summary" not in output and "DeprecationWarning" not in output, output
     assert "live log" not in output, output  # no WARNING from the harness's Kafka clients
     unittest_run = run(
         [python, "-m", "unittest", "discover", "-v", "-s", "unittests"], project, user_env
     )
     assert unittest_run.returncode == 0, unittest_run.stderr[-6000:]
-    assert "Ran 2 tests" in unittest_run.stderr and "OK" in unittest_run.stderr
+    assert "Ran 3 tests" in unittest_run.stderr and "OK" in unittest_run.stderr
 
 
 def test_an_empty_jar_cache_is_filled_once_saying_what_and_how_big(user_env, tmp_path):
@@ -135,12 +136,21 @@ def test_an_empty_jar_cache_is_filled_once_saying_what_and_how_big(user_env, tmp
     assert again.stdout == first.stdout
 
 
+def readme_example(heading: str) -> str:
+    """The first Python block after ``heading`` in the README: its examples are run here."""
+    text = (REPO / "README.md").read_text()
+    after = text[text.index(heading) :]
+    return after.split("```python\n", 1)[1].split("```", 1)[0]
+
+
 def write_user_project(folder: Path) -> Path:
     files = {
         "jobs/__init__.py": 'WHO = "the user project\'s own jobs package"\n',
         "pyproject.toml": USER_PYPROJECT,
         "tests/test_with_kafka.py": USER_PYTEST_SUITE,
+        "tests/test_readme.py": readme_example("With pytest, the fixtures come with the package"),
         "unittests/test_with_kafka.py": USER_UNITTEST_SUITE,
+        "unittests/test_readme.py": readme_example("With unittest, subclass `KafkaTestCase`"),
     }
     for name, text in files.items():
         path = folder / name
