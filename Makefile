@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON ?= $(abspath $(PY))
 
-.PHONY: setup venv jars test test-fast lint format demo bench package clean
+.PHONY: setup venv jars test test-fast lint format demo bench package wheel clean
 
 setup: venv jars  ## virtualenv + packages + JVM jars (quick when already done)
 
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-jars: venv $(SPARK_JARS)  ## the job's Spark-side jars, then the harness's (Maven, cached)
+jars: venv $(SPARK_JARS)  ## the job's jars (.cache/jars/spark), then the harness's (~/.cache/kafka-utils, or $$KAFKA_UTILS_JARS_DIR)
 	@$(PY) -m kafka_utils.jars
 
 # The job's jars (jobs/io/jars.py reads them): resolved again when the pom changes; the stamp
@@ -53,6 +53,9 @@ $(BENCH_STAMP): pyproject.toml
 
 package: setup  ## dist/: the jobs zip, main file and jar lists for spark-submit (docs/SPARK_SUBMIT.md)
 	$(PY) -m tools.package
+
+wheel: venv  ## dist/kafka_stream-*.whl: the job and KafkaUtils, to pip install into another project
+	$(PY) -m pip wheel -q --disable-pip-version-check --no-deps -w dist .
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -18,33 +18,35 @@ Offsets = Mapping[str, Mapping[int, int]]
 def assert_eventually(
     result_func: Callable[[], Any],
     expected: Any = _MISSING,
-    timeout: float = 60.0,
+    timeout: float = 60,
     interval: float = 1.0,
     *,
     query: Any = None,
     message: str = "",
+    retry_on: tuple[type[BaseException], ...] = (),
 ) -> Any:
-    """Call ``result_func`` until its result matches, then return that result.
+    """Call ``result_func`` until its result equals ``expected``, then return that result.
 
-    ``expected`` is a value compared with ``==``, or a predicate called with the result. With
-    ``query`` (a StreamingQuery), a query that dies fails the assertion at once with the query's
-    own exception. On timeout the AssertionError shows expected vs last seen as a diff.
+    As PySpark's helper: an exception of ``result_func`` propagates at once, and a timeout
+    raises ``AssertionError("Condition not met within {timeout}s. Expected: …, Got: …")``.
+    In addition: ``expected`` may be a predicate called with the result; exceptions of the
+    types in ``retry_on`` count as "not yet"; with ``query`` (a StreamingQuery) a query that
+    dies fails at once (:class:`QueryFailedError`, from the query's own exception);
+    ``message`` heads the failure, which ends with a diff of expected and last seen.
     """
     if expected is _MISSING:
         raise TypeError("assert_eventually needs an expected value or a predicate")
     matches = expected if callable(expected) else (lambda result: result == expected)
     deadline = time.monotonic() + timeout
     last: Any = _MISSING
-    last_error: Exception | None = None
+    last_error: BaseException | None = None
     while True:
         raise_if_query_died(query)
         try:
             last, last_error = result_func(), None
             if matches(last):
                 return last
-        except AssertionError:
-            raise
-        except Exception as e:
+        except retry_on as e:
             last_error = e
         if time.monotonic() >= deadline:
             break
@@ -53,26 +55,23 @@ def assert_eventually(
 
 
 def _timeout_message(
-    expected: Any, last: Any, error: Exception | None, timeout: float, message: str
+    expected: Any, last: Any, error: BaseException | None, timeout: float, message: str
 ) -> str:
-    head = f"{message + ': ' if message else ''}condition not met within {timeout:g}s"
-    if error is not None:
-        head += f"; the last call raised {type(error).__name__}: {error}"
-    if last is _MISSING:
-        return head + " (no result was ever returned)"
+    got = "no result" if last is _MISSING else last
     if callable(expected):
         name = getattr(expected, "__name__", repr(expected))
-        return f"{head}\npredicate {name} was false for the last seen:\n{_show(last)}"
-    diff = "\n".join(
-        difflib.unified_diff(
-            _show(expected).splitlines(),
-            _show(last).splitlines(),
-            "expected",
-            "last seen",
-            lineterm="",
-        )
+        head = f"Condition not met within {timeout}s. Expected: {name}(result) true, Got: {got}"
+    else:
+        head = f"Condition not met within {timeout}s. Expected: {expected}, Got: {got}"
+    head = f"{message}: {head}" if message else head
+    if error is not None:
+        head += f"\nThe last call raised {type(error).__name__}: {error}"
+    if last is _MISSING or callable(expected):
+        return head
+    diff = difflib.unified_diff(
+        _show(expected).splitlines(), _show(last).splitlines(), "expected", "last seen", lineterm=""
     )
-    return f"{head}\n{diff}"
+    return "\n".join([head, *diff])
 
 
 def _show(value: Any) -> str:
@@ -90,21 +89,32 @@ def raise_if_query_died(query: Any) -> None:
     raise QueryFailedError(f"streaming query {name} stopped while a test was waiting on it")
 
 
-def wait_for_query_alive(query: Any, timeout: float = 60.0, interval: float = 1.0) -> None:
-    """Wait until ``query`` is active and has started its first trigger."""
+def wait_for_query_alive(query: Any, timeout: float = 60, interval: float = 1.0) -> None:
+    """Wait until ``query`` runs a trigger, has data available or has completed a batch.
 
-    def started() -> bool:
-        status = query.status
-        return bool(query.isActive and (status["isTriggerActive"] or query.lastProgress))
+    As PySpark's helper: a query that failed raises its own exception (a
+    ``StreamingQueryException``) at once; a timeout raises ``AssertionError("Query did not
+    become active within {timeout}s.")``. In addition, a query stopped without an error fails
+    at once (:class:`QueryFailedError`), and the query is polled at least every 0.2 s.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if _alive(query):
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"Query did not become active within {timeout}s.")
+        time.sleep(min(interval, 0.2, max(0.0, deadline - time.monotonic())))
 
-    assert_eventually(
-        started,
-        True,
-        timeout,
-        min(interval, 0.2),
-        query=query,
-        message=f"query {query.name or query.id} never became alive",
-    )
+
+def _alive(query: Any) -> bool:
+    error = query.exception()
+    if error is not None:
+        raise error
+    status = query.status
+    if status["isDataAvailable"] or status["isTriggerActive"] or query.lastProgress:
+        return True
+    raise_if_query_died(query)  # stopped before any batch: its error, or "stopped"
+    return False
 
 
 def processed_offsets(query: Any) -> dict[str, dict[int, int]]:

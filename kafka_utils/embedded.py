@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kafka_utils import jars
+from kafka_utils import jar_cache
 from kafka_utils.errors import BrokerStartError, KafkaUtilsError
 from kafka_utils.jvm import JvmProcess, run_tool
 from kafka_utils.readiness import wait_until_ready
@@ -86,7 +86,7 @@ class EmbeddedKafkaCluster:
 
     def start(self) -> EmbeddedKafkaCluster:
         began = time.monotonic()
-        classpath = jars.classpath("broker")
+        classpath = jar_cache.classpath("broker")
         self.workdir = Path(tempfile.mkdtemp(prefix="embedded-kafka-"))
         self.nodes = self._layout()
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -140,7 +140,7 @@ class EmbeddedKafkaCluster:
         stopped = [self._broker(i) for i in broker_ids]
         stopped = [n for n in stopped if not (n.process and n.process.is_running())]
         for node in stopped:
-            self._launch(node, jars.classpath("broker"))
+            self._launch(node, jar_cache.classpath("broker"))
         if stopped:
             self._wait_ready(expect_brokers=self.running_brokers())
 

@@ -1,21 +1,29 @@
-"""KafkaUtils: a real Kafka for Spark tests, compatible with PySpark's own test helper."""
+"""KafkaUtils: a real Kafka for Spark tests, a drop-in for PySpark's own Kafka test helper."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+import logging
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import NewTopic
-from kafka.errors import UnknownTopicOrPartitionError
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.errors import KafkaError
 
-from kafka_utils import assertions, records
+from kafka_utils import assertions, offsets, records
+from kafka_utils import topics as topic_admin
 from kafka_utils.backends import Backend, choose_backend_name, make_backend
+from kafka_utils.clients import READER_CLIENT, close_clients, make_admin, make_producer
 from kafka_utils.embedded import EmbeddedKafkaCluster
 from kafka_utils.errors import KafkaUtilsError, NotSetUpError
+from kafka_utils.key_values import KeyValueList, read_key_values
+from kafka_utils.quiet import silence_own_clients
 from kafka_utils.records import Record
 from kafka_utils.security import SaslUsers
+
+__all__ = ["KafkaUtils"]
+
+logger = logging.getLogger(__name__)
 
 
 class KafkaUtils:
@@ -27,6 +35,9 @@ class KafkaUtils:
     the embedded broker takes logins of those users only, and every client of this object
     logs in (with ``external``: the cluster's users, given here); with ``tls`` it speaks TLS
     with a self-signed certificate that the clients trust.
+
+    As in PySpark's helper, ``broker`` is the bootstrap servers string (None before
+    ``setup()`` and after ``teardown()``) and ``initialized`` says whether ``setup()`` ran.
     """
 
     def __init__(
@@ -47,16 +58,18 @@ class KafkaUtils:
         self.broker_properties = broker_properties
         self.sasl = sasl
         self.tls = tls
+        self.initialized = False
+        self.broker: str | None = None
         self._backend: Backend | None = None
-        self._bootstrap: str | None = None
         self._producer: KafkaProducer | None = None
         self._admin: KafkaAdminClient | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def setup(self) -> KafkaUtils:
-        """Start the cluster (or connect to it). Must come before any other call."""
-        if self._bootstrap is not None:
+        """Start the cluster (or connect to it). Must come before any other call; a second
+        call does nothing. A failed start leaves nothing running."""
+        if self.initialized:
             return self
         backend = make_backend(
             self.backend_name,
@@ -67,19 +80,28 @@ class KafkaUtils:
             sasl=self.sasl,
             tls=self.tls,
         )
-        self._bootstrap = backend.start()
-        self._backend = backend
+        try:
+            bootstrap = backend.start()
+        except BaseException:
+            with suppress(Exception):
+                backend.stop()
+            raise
+        self._backend, self.broker, self.initialized = backend, bootstrap, True
+        silence_own_clients()
         return self
 
     def teardown(self) -> None:
-        """Close the clients and stop the cluster. Safe to call more than once."""
-        for client in (self._producer, self._admin):
-            if client is not None:
-                client.close()
-        self._producer = self._admin = None
-        if self._backend is not None:
-            self._backend.stop()
-        self._backend = self._bootstrap = None
+        """Close the clients, then stop the cluster. Never raises and never hangs: safe before
+        ``setup()``, after a failed one, with the broker already gone, and more than once."""
+        admin, producer, backend = self._admin, self._producer, self._backend
+        self._admin = self._producer = self._backend = None
+        self.broker, self.initialized = None, False
+        close_clients(admin, producer)
+        if backend is not None:
+            try:
+                backend.stop()
+            except Exception:
+                logger.warning("stopping the %s backend failed", backend.name, exc_info=True)
 
     def __enter__(self) -> KafkaUtils:
         return self.setup()
@@ -87,12 +109,7 @@ class KafkaUtils:
     def __exit__(self, *exc: object) -> None:
         self.teardown()
 
-    # -- properties of the reference API ----------------------------------------------------
-
-    @property
-    def broker(self) -> str:
-        """The bootstrap servers, e.g. ``127.0.0.1:40123``."""
-        return self._require("broker")
+    # -- clients and options -------------------------------------------------------------
 
     def client_options(self, user: str | None = None) -> dict[str, Any]:
         """kafka-python settings besides the bootstrap servers: the SASL login and TLS trust
@@ -119,21 +136,19 @@ class KafkaUtils:
 
     @property
     def producer(self) -> KafkaProducer:
+        """The producer, as in PySpark's helper: keys and values go through ``str()`` (bytes
+        stay bytes, None stays None), so ``producer.send(topic, key=1, value=1)`` works."""
+        bootstrap = self._require("producer")
         if self._producer is None:
-            self._producer = KafkaProducer(
-                bootstrap_servers=self._require("producer"),
-                acks="all",
-                linger_ms=5,
-                **self.client_options(),
-            )
+            self._producer = make_producer(bootstrap, self.client_options())
         return self._producer
 
     @property
     def admin_client(self) -> KafkaAdminClient:
+        """kafka-python's admin client, logged in like every client of this object."""
+        bootstrap = self._require("admin_client")
         if self._admin is None:
-            self._admin = KafkaAdminClient(
-                bootstrap_servers=self._require("admin_client"), **self.client_options()
-            )
+            self._admin = make_admin(bootstrap, self.client_options())
         return self._admin
 
     @property
@@ -155,31 +170,45 @@ class KafkaUtils:
         config: dict[str, str] | None = None,
         timeout: float = 30.0,
     ) -> None:
-        """Create topics and return once every partition has a leader that accepts reads."""
+        """Create topics; one that exists already is left as it is (as PySpark's helper does).
+        Returns once every partition of every topic has a leader that accepts reads."""
         self._require("create_topics")
-        new = [
-            NewTopic(t, num_partitions, replication_factor, topic_configs=config or {})
-            for t in topic_names
-        ]
-        self.admin_client.create_topics(new, timeout_ms=int(timeout * 1000))
-        self.admin_client.wait_for_topics(list(topic_names), timeout_ms=int(timeout * 1000))
-        for topic in topic_names:
+        names = [topic_names] if isinstance(topic_names, str) else list(topic_names)
+        created = topic_admin.create(
+            self.admin_client, names, num_partitions, replication_factor, config, timeout
+        )
+        self.admin_client.wait_for_topics(names, timeout_ms=int(timeout * 1000))
+        for topic in created:
             self._assert_partitions(topic, num_partitions, timeout)
 
-    def delete_topics(self, topic_names: Sequence[str], timeout: float = 30.0) -> None:
-        """Delete topics and return once the cluster no longer lists them."""
+    def delete_topics(
+        self, topic_names: Sequence[str], timeout: float = 30.0, wait: bool = True
+    ) -> None:
+        """Delete topics, ignoring missing ones (as PySpark's helper does); with ``wait``,
+        return once the cluster no longer lists them."""
         self._require("delete_topics")
-        with suppress(UnknownTopicOrPartitionError):
-            self.admin_client.delete_topics(list(topic_names), timeout_ms=int(timeout * 1000))
-        gone = lambda: not set(topic_names) & set(self.admin_client.list_topics())  # noqa: E731
-        assertions.assert_eventually(
-            gone, True, timeout, 0.1, message=f"topics {list(topic_names)} still listed"
-        )
+        names = [topic_names] if isinstance(topic_names, str) else list(topic_names)
+        topic_admin.delete(self.admin_client, names, timeout)
+        if wait:
+            gone = lambda: not set(names) & set(self.admin_client.list_topics())  # noqa: E731
+            assertions.assert_eventually(
+                gone,
+                True,
+                timeout,
+                0.1,
+                message=f"topics {names} still listed",
+                retry_on=(KafkaError,),
+            )
 
     def _assert_partitions(self, topic: str, expected: int, timeout: float) -> None:
         end = lambda: len(self.end_offsets(topic))  # noqa: E731
         assertions.assert_eventually(
-            end, expected, timeout, 0.1, message=f"topic {topic} partitions not usable"
+            end,
+            expected,
+            timeout,
+            0.1,
+            message=f"topic {topic} partitions not usable",
+            retry_on=(KafkaError,),
         )
 
     # -- producing and reading -------------------------------------------------------------
@@ -189,9 +218,10 @@ class KafkaUtils:
     ) -> list[tuple[int, int]]:
         """Send messages and wait for every acknowledgement.
 
-        Each message is a ``(key, value)`` or ``(key, value, headers)`` tuple, a dict or a
-        :class:`~kafka_utils.records.Message` (partition, timestamp). Keys and values may be
-        bytes (kept as is), str (UTF-8) or None. Returns ``(partition, offset)`` per message.
+        Each message is a ``(key, value)`` pair, as in PySpark's helper, or ``(key, value,
+        headers)``, a dict or a :class:`~kafka_utils.records.Message` (partition, timestamp).
+        Keys and values are serialized as :attr:`producer` does: ``str()`` in UTF-8, bytes
+        kept, None kept. Returns ``(partition, offset)`` per message.
         """
         self._require("send_messages")
         return records.send(self.producer, topic, messages, timeout)
@@ -199,8 +229,9 @@ class KafkaUtils:
     def read_records(self, topic: str, timeout: float = 30.0) -> list[Record]:
         """All records of ``topic`` as full :class:`Record` objects, read with an independent
         client: duplicates kept, ordered by partition then offset."""
+        bootstrap = self._require("read_records")
         return records.read_all(
-            self._require("read_records"), topic, timeout, **self.client_options()
+            bootstrap, topic, timeout, client_id=READER_CLIENT, **self.client_options()
         )
 
     def get_all_records(
@@ -209,31 +240,34 @@ class KafkaUtils:
         topic: str,
         key_deserializer: str = "STRING",
         value_deserializer: str = "STRING",
-    ) -> dict[Any, Any]:
-        """The reference's ``{key: value}`` view (the last value per key wins).
+    ) -> KeyValueList:
+        """Every record of ``topic`` read through Spark, as in PySpark's helper.
 
-        ``spark`` is accepted for compatibility only: records are read with an independent
-        Kafka client, not with the Spark connector under test. Deserializers: STRING or BINARY.
+        A batch read from the earliest to the latest offsets, ``CAST(key AS
+        {key_deserializer})`` and the same for the value (so invalid UTF-8 becomes U+FFFD).
+        Returns the sorted list of ``(key, value)`` tuples, duplicates kept, which also equals
+        the ``{key: value}`` dict of PySpark's older helper (see :class:`KeyValueList`).
+        ``spark`` None means the active session.
         """
-        decode_key = _deserializer(key_deserializer)
-        decode_value = _deserializer(value_deserializer)
-        rows = records.read_all(self._require("get_all_records"), topic, **self.client_options())
-        return {decode_key(r.key): decode_value(r.value) for r in rows}
+        self._require("get_all_records")
+        session = spark if spark is not None else _active_spark_session()
+        return read_key_values(
+            session, self.spark_options, topic, key_deserializer, value_deserializer
+        )
 
     # -- offsets and lag -------------------------------------------------------------------
 
     def end_offsets(self, topic: str) -> dict[int, int]:
         """The log-end offset of each partition of ``topic``."""
-        with self._consumer("end_offsets") as consumer:
-            partitions = consumer.partitions_for_topic(topic) or set()
-            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-            return {tp.partition: off for tp, off in consumer.end_offsets(tps).items()}
+        bootstrap = self._require("end_offsets")
+        return offsets.end_offsets(
+            bootstrap, topic, client_id=READER_CLIENT, **self.client_options()
+        )
 
     def committed_offsets(self, group_id: str, topic: str) -> dict[int, int | None]:
         """The offsets a consumer group has committed for each partition of ``topic``."""
         self._require("committed_offsets")
-        found = self.admin_client.list_group_offsets({group_id: None}).get(group_id, {})
-        committed = {tp.partition: meta.offset for tp, meta in found.items() if tp.topic == topic}
+        committed = offsets.committed_offsets(self.admin_client, group_id, topic)
         return {p: committed.get(p) for p in self.end_offsets(topic)}
 
     def consumer_lag(self, group_id: str, topic: str) -> dict[int, int]:
@@ -266,25 +300,18 @@ class KafkaUtils:
     # -- internals -------------------------------------------------------------------------
 
     def _require(self, call: str) -> str:
-        if self._bootstrap is None:
-            raise NotSetUpError(f"KafkaUtils.{call} needs a running cluster: call setup() first")
-        return self._bootstrap
-
-    @contextmanager
-    def _consumer(self, call: str) -> Iterator[KafkaConsumer]:
-        consumer = KafkaConsumer(
-            bootstrap_servers=self._require(call), enable_auto_commit=False, **self.client_options()
-        )
-        try:
-            yield consumer
-        finally:
-            consumer.close()
+        if not self.initialized or self.broker is None:
+            raise NotSetUpError(
+                "KafkaUtils has not been initialized. Call setup() first "
+                f"(KafkaUtils.{call} needs a running cluster)."
+            )
+        return self.broker
 
 
-def _deserializer(name: str) -> Any:
-    kind = name.upper()
-    if kind == "BINARY":
-        return lambda data: data
-    if kind == "STRING":
-        return lambda data: None if data is None else data.decode()
-    raise ValueError(f"deserializer must be STRING or BINARY, got {name!r}")
+def _active_spark_session() -> Any:
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is None:
+        raise TypeError("get_all_records reads through Spark: pass a SparkSession (none is active)")
+    return session

@@ -1,10 +1,16 @@
-"""pytest fixtures, registered through the ``pytest11`` entry point.
+"""pytest fixtures of KafkaUtils, registered through the ``pytest11`` entry point.
 
-- ``kafka_utils``: one embedded broker for the whole run (or the backend chosen by
-  ``$KAFKA_UTILS_BACKEND``), torn down at the end.
+- ``kafka_utils``: one Kafka cluster for the whole run (embedded unless
+  ``$KAFKA_UTILS_BACKEND`` says otherwise), torn down at the end.
 - ``spark``: one local SparkSession with the Kafka connector and Delta.
-- ``topic``: a factory making unique, created topics: ``topic(partitions=3)``.
+- ``topic``: a factory of unique, created topics: ``topic(partitions=3)``.
 - ``unique_name``: a factory of unique names for topics, groups and queries.
+
+The ``spark`` fixture reads two ini options of the user's pytest configuration::
+
+    [tool.pytest.ini_options]
+    kafka_utils_spark_options = ["spark.sql.session.timeZone: UTC", "spark.driver.memory: 2g"]
+    kafka_utils_spark_jars = ["libs/my-udfs.jar"]
 """
 
 from __future__ import annotations
@@ -12,12 +18,60 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
+from kafka.errors import KafkaError
 
+from kafka_utils import jar_cache
 from kafka_utils.errors import BackendUnavailableError
 from kafka_utils.harness import KafkaUtils
+from kafka_utils.jar_cache import JarKind
+
+OPTIONS_INI = "kafka_utils_spark_options"
+JARS_INI = "kafka_utils_spark_jars"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        OPTIONS_INI,
+        "Spark settings of the kafka_utils 'spark' fixture, one 'key: value' per line; "
+        "they win over the harness's own",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        JARS_INI,
+        "jar files added to spark.jars of the kafka_utils 'spark' fixture, one per line, "
+        "relative to the ini file",
+        type="paths",
+        default=[],
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    ini_spark_options(config)  # a malformed line stops the run at start, naming the line
+
+
+def ini_spark_options(config: pytest.Config) -> dict[str, str]:
+    """The ``kafka_utils_spark_options`` lines as a dict."""
+    options = {}
+    for line in config.getini(OPTIONS_INI):
+        key, separator, value = line.partition(":")
+        if not separator or not key.strip():
+            raise pytest.UsageError(f"{OPTIONS_INI}: expected 'key: value', got {line!r}")
+        options[key.strip()] = value.strip()
+    return options
+
+
+def _resolve_jars_visibly(config: pytest.Config, kind: JarKind) -> None:
+    """The first resolution takes a while: let its progress lines through pytest's capture."""
+    if jar_cache.is_resolved(kind):
+        return
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else nullcontext():
+        jar_cache.resolve(kind)
 
 
 def new_name(prefix: str = "test") -> str:
@@ -25,9 +79,14 @@ def new_name(prefix: str = "test") -> str:
 
 
 @pytest.fixture(scope="session")
-def kafka_utils() -> Iterator[KafkaUtils]:
+def kafka_utils(pytestconfig: pytest.Config) -> Iterator[KafkaUtils]:
+    """A started :class:`kafka_utils.KafkaUtils`, one per test run: an embedded Kafka broker on
+    a free loopback port, or the backend named by ``$KAFKA_UTILS_BACKEND`` (tests are skipped
+    if that backend cannot run here). ``kafka_utils.broker`` is the bootstrap servers."""
     utils = KafkaUtils()
     try:
+        if utils.backend_name == "embedded":
+            _resolve_jars_visibly(pytestconfig, "broker")
         utils.setup()
     except BackendUnavailableError as e:
         pytest.skip(str(e))
@@ -38,21 +97,30 @@ def kafka_utils() -> Iterator[KafkaUtils]:
 
 
 @pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    from jobs.spark_session import build_spark_session
+def spark(pytestconfig: pytest.Config) -> Iterator[Any]:
+    """A local SparkSession, one per test run, with the Kafka connector and Delta on it.
 
-    session = build_spark_session("kafka-utils-tests", conf={"spark.sql.shuffle.partitions": "2"})
+    Extra settings come from the ``kafka_utils_spark_options`` ini option (``key: value``
+    lines; they win over the harness's), extra jars from ``kafka_utils_spark_jars``."""
+    from kafka_utils.spark_session import start_session
+
+    _resolve_jars_visibly(pytestconfig, "spark")
+    jars = [str(path) for path in pytestconfig.getini(JARS_INI)]
+    session = start_session("kafka-utils-tests", ini_spark_options(pytestconfig), jars)
     yield session
     session.stop()
 
 
 @pytest.fixture
 def unique_name() -> Callable[..., str]:
+    """A factory of unique names: ``unique_name("group")`` gives ``group-<12 hex digits>``."""
     return new_name
 
 
 @pytest.fixture
 def topic(kafka_utils: KafkaUtils) -> Iterator[Callable[..., str]]:
+    """A factory of created topics with unique names, deleted after the test:
+    ``topic(partitions=3, replication_factor=1, prefix="topic", **topic_config)``."""
     created: list[str] = []
 
     def make(
@@ -64,8 +132,8 @@ def topic(kafka_utils: KafkaUtils) -> Iterator[Callable[..., str]]:
         return name
 
     yield make
-    if created:
+    if created:  # unique names: nothing waits for them to be gone
         try:
-            kafka_utils.delete_topics(created)
-        except AssertionError as e:  # cleanup only: a slow deletion must not fail the test
-            warnings.warn(f"topics not deleted after the test: {e}", stacklevel=1)
+            kafka_utils.delete_topics(created, wait=False)
+        except KafkaError as e:  # cleanup only: the test's verdict stands
+            warnings.warn(f"topics not deleted after the test: {e!r}", stacklevel=1)

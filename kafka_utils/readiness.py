@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaProducer
-from kafka.admin import NewTopic
+from kafka import KafkaProducer
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from kafka_utils.clients import admin_client
 from kafka_utils.errors import BrokerStartError
+from kafka_utils.quiet import client_id, quiet_here, silence_own_clients
 
 PROBE_TOPIC = "kafka-utils-readiness"
+PROBE_CLIENT = client_id("ready")
 
 
 def wait_until_ready(
@@ -36,7 +39,10 @@ def wait_until_ready(
         if report:
             raise BrokerStartError(report)
         try:
-            _round_trip(bootstrap_servers, expect_brokers, dict(client_options or {}))
+            _listening(bootstrap_servers)
+            silence_own_clients()
+            with quiet_here():
+                _round_trip(bootstrap_servers, expect_brokers, dict(client_options or {}))
             return
         except (KafkaError, OSError, _NotYet) as e:
             last_error = e
@@ -50,12 +56,26 @@ class _NotYet(Exception):
     pass
 
 
+def _listening(bootstrap_servers: str) -> None:
+    """Raise ``OSError`` unless some address accepts TCP: no Kafka client is made (nor logs a
+    refused connection) before a broker listens."""
+    error: OSError = ConnectionRefusedError(f"nothing listens at {bootstrap_servers}")
+    for address in bootstrap_servers.split(","):
+        host, _, port = address.rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=2):
+                return
+        except OSError as e:
+            error = e
+    raise error
+
+
 def _round_trip(bootstrap_servers: str, expect_brokers: int, options: dict[str, Any]) -> None:
-    admin = KafkaAdminClient(
+    admin = admin_client(
         bootstrap_servers=bootstrap_servers,
         request_timeout_ms=5000,
-        bootstrap_timeout_ms=2000,
-        client_id="kafka-utils-ready",
+        bootstrap_timeout_ms=5000,
+        client_id=PROBE_CLIENT,
         **options,
     )
     try:
@@ -64,7 +84,9 @@ def _round_trip(bootstrap_servers: str, expect_brokers: int, options: dict[str, 
             raise _NotYet(f"{len(brokers)} of {expect_brokers} brokers registered")
         replicas = min(3, expect_brokers)
         with contextlib.suppress(TopicAlreadyExistsError):
-            admin.create_topics([NewTopic(PROBE_TOPIC, 1, replicas)])
+            admin.create_topics(
+                {PROBE_TOPIC: {"num_partitions": 1, "replication_factor": replicas}}
+            )
     finally:
         admin.close()
     producer = KafkaProducer(
@@ -72,6 +94,7 @@ def _round_trip(bootstrap_servers: str, expect_brokers: int, options: dict[str, 
         acks="all",
         request_timeout_ms=5000,
         max_block_ms=5000,
+        client_id=PROBE_CLIENT,
         **options,
     )
     try:

@@ -1,5 +1,9 @@
 """Records as a test sees them, produced and read back with plain Kafka clients.
 
+Keys, values and header values are serialized as PySpark's helper does: None stays None (no
+key, or a tombstone), anything else is ``str()`` encoded as UTF-8 (``1`` is sent as ``b"1"``),
+except that bytes stay bytes (PySpark's sends ``b"\\x00"`` as the text ``b'\\x00'``).
+
 Reading goes through kafka-python, not Spark's connector, so a connector bug cannot hide
 itself in the very check that should catch it. Every record is kept: duplicates stay, and the
 order within each partition is the log's order.
@@ -13,19 +17,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.serializer import Serializer
 
 from kafka_utils.errors import KafkaUtilsError
 
-Bytesish = bytes | str | None
-Headers = Sequence[tuple[str, Bytesish]]
+__all__ = ["Message", "Record", "StrSerializer", "as_message", "read_all", "send", "serialize"]
+
+Headers = Sequence[tuple[str, Any]]
+
+
+def serialize(data: Any) -> bytes | None:
+    """None and bytes as they are, any other value as ``str(value)`` in UTF-8."""
+    if data is None or isinstance(data, bytes):
+        return data
+    if isinstance(data, bytearray | memoryview):
+        return bytes(data)
+    return str(data).encode("utf-8")
+
+
+class StrSerializer(Serializer):
+    """The producer's key and value serializer: :func:`serialize`."""
+
+    def serialize(self, topic: str, headers: Any, data: Any) -> bytes | None:
+        return serialize(data)
 
 
 @dataclass(frozen=True)
 class Message:
     """One record to send. ``partition``/``timestamp_ms`` of None let Kafka choose."""
 
-    key: Bytesish = None
-    value: Bytesish = None
+    key: Any = None
+    value: Any = None
     headers: Headers = ()
     partition: int | None = None
     timestamp_ms: int | None = None
@@ -50,27 +72,19 @@ class Record:
         return None if self.value is None else self.value.decode()
 
 
-def to_bytes(data: Bytesish) -> bytes | None:
-    if data is None or isinstance(data, bytes):
-        return data
-    if isinstance(data, str):
-        return data.encode()
-    raise TypeError(f"keys, values and header values must be bytes, str or None; got {data!r}")
-
-
-def _header_value(data: Bytesish) -> bytes:
+def _header_value(data: Any) -> bytes:
     if data is None:
-        raise ValueError("header values must be bytes or str: kafka-python cannot send None")
-    return to_bytes(data)  # type: ignore[return-value]
+        raise ValueError("header values must not be None: kafka-python cannot send None")
+    return serialize(data)  # type: ignore[return-value]
 
 
-def as_message(item: Message | tuple | Mapping[str, Any]) -> Message:
-    """Accept a Message, a ``(key, value)`` / ``(key, value, headers)`` tuple, or a dict."""
+def as_message(item: Any) -> Message:
+    """A Message, a ``(key, value)`` / ``(key, value, headers)`` tuple or list, or a dict."""
     if isinstance(item, Message):
         return item
     if isinstance(item, Mapping):
         return Message(**item)
-    if isinstance(item, tuple) and len(item) in (2, 3):
+    if isinstance(item, Sequence) and not isinstance(item, str | bytes) and len(item) in (2, 3):
         return Message(*item)
     raise TypeError(f"a message is a Message, (key, value[, headers]) or dict; got {item!r}")
 
@@ -91,8 +105,8 @@ def send(
         futures.append(
             producer.send(
                 topic,
-                key=to_bytes(m.key),
-                value=to_bytes(m.value),
+                key=serialize(m.key),
+                value=serialize(m.value),
                 headers=headers or None,
                 partition=m.partition,
                 timestamp_ms=m.timestamp_ms,

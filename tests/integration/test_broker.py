@@ -2,7 +2,9 @@
 
 import collections
 
+import pytest
 from kafka import KafkaConsumer
+from kafka.errors import InvalidReplicationFactorError
 
 from kafka_utils import Message
 
@@ -64,11 +66,23 @@ def test_explicit_partition_and_timestamp(kafka_utils, topic):
     assert got == {2: 1_700_000_000_000, 0: 1_700_000_360_000}
 
 
-def test_reference_key_value_view(kafka_utils, topic):
+def test_creating_an_existing_topic_leaves_it_as_it_is(kafka_utils, topic):
+    name = topic(partitions=2)
+    kafka_utils.send_messages(name, [Message("k", "v", partition=1)])
+    kafka_utils.create_topics([name], num_partitions=5)
+    assert kafka_utils.end_offsets(name) == {0: 0, 1: 1}
+
+
+def test_other_refusals_raise_kafkas_error_naming_the_topic(kafka_utils, unique_name):
+    name = unique_name("rf3")
+    with pytest.raises(InvalidReplicationFactorError, match=name):
+        kafka_utils.create_topics([name], replication_factor=3)
+
+
+def test_deleting_a_missing_topic_is_ignored(kafka_utils, topic, unique_name):
     name = topic()
-    kafka_utils.send_messages(name, [("k1", "v1"), ("k2", "v2"), ("k1", "v3")])
-    assert kafka_utils.get_all_records(None, name) == {"k1": "v3", "k2": "v2"}
-    assert kafka_utils.get_all_records(None, name, "BINARY", "BINARY")[b"k2"] == b"v2"
+    kafka_utils.delete_topics([name, unique_name("never-created")])
+    assert name not in kafka_utils.admin_client.list_topics()
 
 
 def test_ten_thousand_messages_complete_ordered_and_unique(kafka_utils, topic):

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kafka_utils import BrokerStartError, EmbeddedKafkaCluster, assert_eventually
+from kafka_utils import BrokerStartError, EmbeddedKafkaCluster, KafkaTestCase, assert_eventually
 from kafka_utils import embedded as embedded_module
-from kafka_utils.testcase import KafkaTestCase
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -139,7 +138,8 @@ def test_unittest_base_class_gives_kafka_and_spark():
             unittest.defaultTestLoader.loadTestsFromTestCase(Suite)
         )
     assert result.wasSuccessful(), result.errors + result.failures
-    assert Suite.kafka_utils._bootstrap is None, "tearDownClass did not stop the broker"
+    assert not Suite.kafka_utils.initialized, "the class cleanup did not stop the broker"
+    assert Suite.kafka_utils.broker is None
 
 
 def test_context_manager_stops_on_error():

@@ -1,4 +1,5 @@
 import itertools
+import time
 
 import pytest
 
@@ -18,29 +19,67 @@ def test_accepts_a_predicate():
     assert assert_eventually(lambda: next(counter), lambda n: n > 4, timeout=5, interval=0) == 5
 
 
-def test_timeout_shows_a_diff_of_expected_and_last_seen():
+def test_timeout_uses_pysparks_wording_then_a_diff_of_expected_and_last_seen():
     with pytest.raises(AssertionError) as caught:
         assert_eventually(lambda: {"a": 1, "b": 2}, {"a": 1, "b": 3}, timeout=0.2, interval=0.05)
     text = str(caught.value)
-    assert "condition not met within 0.2s" in text
-    assert "--- expected" in text and "+++ last seen" in text
-    assert "-{'a': 1, 'b': 3}" in text and "+{'a': 1, 'b': 2}" in text
+    first, *rest = text.splitlines()
+    assert (
+        first == "Condition not met within 0.2s. Expected: {'a': 1, 'b': 3}, Got: {'a': 1, 'b': 2}"
+    )
+    assert "--- expected" in rest and "+++ last seen" in rest
+    assert "-{'a': 1, 'b': 3}" in rest and "+{'a': 1, 'b': 2}" in rest
+
+
+def test_timeout_message_is_headed_by_the_callers_message():
+    with pytest.raises(AssertionError, match=r"^topics gone: Condition not met within 0.2s\."):
+        assert_eventually(lambda: 1, 2, timeout=0.2, interval=0.1, message="topics gone")
 
 
 def test_timeout_names_a_false_predicate_and_the_last_value():
     def is_positive(n):
         return n > 0
 
-    with pytest.raises(AssertionError, match=r"predicate is_positive was false.*\n-1"):
+    with pytest.raises(AssertionError, match=r"Expected: is_positive\(result\) true, Got: -1$"):
         assert_eventually(lambda: -1, is_positive, timeout=0.1, interval=0.05)
 
 
-def test_timeout_reports_the_last_exception_of_the_result_function():
+def test_an_exception_of_the_result_function_propagates_at_once():
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise ConnectionError("broker gone")
+
+    started = time.monotonic()
+    with pytest.raises(ConnectionError, match="broker gone"):
+        assert_eventually(broken, 1, timeout=60, interval=0.05)
+    assert calls == [1]
+    assert time.monotonic() - started < 30  # a deadline guard, far from the 60 s timeout
+
+
+def test_exceptions_named_in_retry_on_count_as_not_yet():
+    answers = iter([ConnectionError("not yet"), ConnectionError("still not"), 7])
+
+    def flaky():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert assert_eventually(flaky, 7, timeout=5, interval=0, retry_on=(ConnectionError,)) == 7
+
+
+def test_timeout_reports_the_last_retried_exception():
     def broken():
         raise ConnectionError("broker gone")
 
-    with pytest.raises(AssertionError, match="ConnectionError: broker gone"):
-        assert_eventually(broken, 1, timeout=0.1, interval=0.05)
+    with pytest.raises(AssertionError, match="Got: no result\nThe last call raised Connection"):
+        assert_eventually(broken, 1, timeout=0.1, interval=0.05, retry_on=(ConnectionError,))
+
+
+def test_keywords_of_pysparks_signature():
+    assert assert_eventually(result_func=lambda: [1], expected=[1], timeout=1, interval=0.1) == [1]
 
 
 def test_needs_an_expectation():
@@ -55,10 +94,18 @@ def test_caught_up_compares_every_partition():
     assert not caught_up({}, targets)
 
 
-@pytest.mark.parametrize("call", ["broker", "producer", "admin_client", "cluster"])
-def test_properties_before_setup_name_the_call(call):
-    with pytest.raises(NotSetUpError, match=rf"KafkaUtils\.{call} .*call setup\(\) first"):
+@pytest.mark.parametrize("call", ["producer", "admin_client", "cluster", "spark_options"])
+def test_clients_before_setup_raise_pysparks_runtime_error_naming_the_call(call):
+    expected = rf"^KafkaUtils has not been initialized\. Call setup\(\) first \(KafkaUtils\.{call} "
+    with pytest.raises(RuntimeError, match=expected) as caught:
         getattr(KafkaUtils(), call)
+    assert isinstance(caught.value, NotSetUpError)
+
+
+def test_broker_is_none_and_not_initialized_before_setup():
+    utils = KafkaUtils(kafka_version="7.5.0")
+    assert utils.broker is None and utils.initialized is False
+    assert utils.kafka_version == "7.5.0"
 
 
 def test_methods_before_setup_name_the_call():
@@ -69,6 +116,15 @@ def test_methods_before_setup_name_the_call():
         utils.send_messages("t", [("k", "v")])
     with pytest.raises(NotSetUpError, match=r"KafkaUtils\.end_offsets"):
         utils.end_offsets("t")
+    with pytest.raises(NotSetUpError, match=r"KafkaUtils\.get_all_records"):
+        utils.get_all_records(None, "t")
+
+
+def test_teardown_before_setup_does_nothing_and_can_repeat():
+    utils = KafkaUtils()
+    utils.teardown()
+    utils.teardown()
+    assert utils.broker is None and utils.initialized is False
 
 
 def test_backend_choice(monkeypatch):

@@ -1,4 +1,5 @@
-"""``jobs.io.jars``: the job's own Spark-side jars, as ``make jars`` leaves them."""
+"""The job's own Spark-side jars (``jobs.io.jars``, as ``make jars`` leaves them) and the
+session defaults of ``spark-conf/spark-defaults.conf``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from jobs.core.errors import InfrastructureError
 from jobs.io.jars import CACHE_ENV, POM, jars_dir, spark_jars
+from jobs.io.spark_session import read_spark_defaults
 
 
 @pytest.fixture
@@ -39,3 +41,12 @@ def test_jars_not_resolved_from_the_current_pom_say_run_make_jars(cache, stamp):
     with pytest.raises(InfrastructureError, match=r"run 'make jars'") as raised:
         spark_jars()
     assert str(cache) in str(raised.value)
+
+
+def test_spark_defaults_configure_delta(tmp_path):
+    conf = read_spark_defaults()
+    assert conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
+    assert conf["spark.sql.catalog.spark_catalog"].endswith("DeltaCatalog")
+    custom = tmp_path / "spark-defaults.conf"
+    custom.write_text("# comment\n\nspark.a   1\nspark.b two words\n")
+    assert read_spark_defaults(custom) == {"spark.a": "1", "spark.b": "two words"}
