@@ -3,10 +3,9 @@
 Two kinds, each its own classpath: ``spark`` (Kafka connector and Delta, for ``spark.jars``) and
 ``broker`` (an Apache Kafka broker for tests, never on Spark's classpath). Their Maven
 coordinates ship inside the package (``kafka_utils/pom.xml``). The cache lives in
-``$KAFKA_UTILS_JARS_DIR`` (``$KAFKA_STREAM_JARS_DIR`` is an older name for it), else
-``$XDG_CACHE_HOME/kafka-utils/jars``, else ``~/.cache/kafka-utils/jars``; inside, a folder named
-after a hash of the packaged pom holds one folder per kind, so another version of the package
-never sees jars it did not ask for. A kind is published by renaming a complete folder into
+``$KAFKA_UTILS_JARS_DIR``, else ``$XDG_CACHE_HOME/kafka-utils/jars``, else
+``~/.cache/kafka-utils/jars``; inside, a folder named after a hash of the packaged pom holds one
+folder per kind, so another version of the package never sees jars it did not ask for. A kind is published by renaming a complete folder into
 place, so two test runs resolving at once cannot leave half a cache behind.
 """
 
@@ -45,7 +44,6 @@ JarKind = Literal["spark", "broker"]
 KINDS: tuple[JarKind, ...] = ("spark", "broker")
 POM = Path(__file__).with_name("pom.xml")
 CACHE_ENV = "KAFKA_UTILS_JARS_DIR"
-OLD_CACHE_ENV = "KAFKA_STREAM_JARS_DIR"
 _STAMP = ".resolved"
 _MAVEN = "{http://maven.apache.org/POM/4.0.0}"
 
@@ -56,9 +54,8 @@ def _stderr(line: str) -> None:
 
 def cache_root() -> Path:
     """The folder that holds every resolution, of this version and of others."""
-    for name in (CACHE_ENV, OLD_CACHE_ENV):
-        if os.environ.get(name):
-            return Path(os.environ[name]).expanduser().resolve()
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser().resolve()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base, "kafka-utils", "jars").resolve()
 

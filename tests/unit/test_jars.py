@@ -50,8 +50,8 @@ def test_cache_lives_in_the_users_cache_folder_keyed_by_the_coordinates(monkeypa
     assert jar_cache.cache_root() == tmp_path / "home" / ".cache" / "kafka-utils" / "jars"
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert jar_cache.cache_root() == tmp_path / "xdg" / "kafka-utils" / "jars"
-    monkeypatch.setenv("KAFKA_STREAM_JARS_DIR", str(tmp_path / "old-name"))
-    assert jar_cache.cache_root() == tmp_path / "old-name"
+    monkeypatch.setenv("KAFKA_STREAM_JARS_DIR", str(tmp_path / "the-jobs-cache"))
+    assert jar_cache.cache_root() == tmp_path / "xdg" / "kafka-utils" / "jars"
     monkeypatch.setenv("KAFKA_UTILS_JARS_DIR", str(tmp_path / "chosen"))
     assert jar_cache.cache_root() == tmp_path / "chosen"
     assert jar_cache.cache_dir().parent == tmp_path / "chosen"

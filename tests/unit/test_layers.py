@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 STANDARD_LIBRARY = sys.stdlib_module_names | {"__future__"}
 ENTRY_POINTS = ("jobs.stream", "jobs.replay", "jobs.audit")
@@ -186,12 +184,6 @@ def test_the_job_never_imports_the_harness_except_in_the_demo():
     assert harness == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="kafka_utils' pytest plugin and KafkaTestCase still build their SparkSession with "
-    "jobs.spark_session; the KafkaUtils work (issue 11) gives the harness its own session, "
-    "after which the lead removes this marker",
-)
 def test_the_harness_never_imports_the_job():
     job = [str(i) for i in all_imports("kafka_utils") if i.imported.split(".")[0] == "jobs"]
     assert job == []

@@ -10,6 +10,8 @@ import pytest
 from jobs.core.errors import InfrastructureError
 from jobs.io.jars import CACHE_ENV, POM, jars_dir, spark_jars
 from jobs.io.spark_session import read_spark_defaults
+from kafka_utils import jar_cache
+from tools.package import maven_coordinates, maven_exclusions
 
 
 @pytest.fixture
@@ -50,3 +52,10 @@ def test_spark_defaults_configure_delta(tmp_path):
     custom = tmp_path / "spark-defaults.conf"
     custom.write_text("# comment\n\nspark.a   1\nspark.b two words\n")
     assert read_spark_defaults(custom) == {"spark.a": "1", "spark.b": "two words"}
+
+
+def test_the_job_and_the_harness_ask_maven_for_the_same_spark_side():
+    """Two products, two Maven files: the job's in spark-conf/, the harness's in its package."""
+    assert maven_coordinates(POM) == jar_cache.coordinates("spark")
+    harness = maven_exclusions(jar_cache.POM, "spark-jars")
+    assert maven_exclusions(POM) == harness and harness
