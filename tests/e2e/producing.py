@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from jobs.demo.sample_data import SampleRecord, sample_records
 from kafka_utils import Message
+from kafka_utils.timing import scaled
 
 START = datetime(2026, 11, 22, 9, tzinfo=UTC)
 
@@ -54,7 +55,7 @@ class ContinuousProducer(threading.Thread):
     def finish(self) -> dict[tuple[int, int], SampleRecord]:
         """Stop sending, wait for the thread, and return what was produced."""
         self._stopping.set()
-        self.join(timeout=120)
+        self.join(timeout=scaled(120))
         if self.error:
             raise self.error
         return self.produced
