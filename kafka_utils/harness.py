@@ -118,6 +118,15 @@ class KafkaUtils:
         self.teardown()
         return self.setup()
 
+    def ensure_serving(self) -> bool:
+        """Restart an embedded cluster that stopped serving (:meth:`is_healthy`); return
+        whether it had to. Other backends are not ours to restart: left as they are."""
+        if self.backend_name != "embedded" or self.is_healthy():
+            return False
+        logger.warning("the Kafka cluster at %s stopped serving; starting a new one", self.broker)
+        self.restart()
+        return True
+
     def __enter__(self) -> KafkaUtils:
         return self.setup()
 

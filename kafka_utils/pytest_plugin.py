@@ -109,14 +109,11 @@ def _kafka_utils_repaired(request: pytest.FixtureRequest) -> None:
     test (a broker killed, a JVM dead) is replaced in place, with a warning."""
     if "kafka_utils" not in request.fixturenames:
         return
-    utils = request.getfixturevalue("kafka_utils")
-    if utils.is_healthy() or utils.backend_name != "embedded":
-        return
-    warnings.warn(
-        "the shared Kafka cluster stopped serving (an earlier test broke it); starting a new one",
-        stacklevel=1,
-    )
-    utils.restart()
+    if request.getfixturevalue("kafka_utils").ensure_serving():
+        warnings.warn(
+            "the shared Kafka cluster had stopped serving (an earlier test broke it): replaced",
+            stacklevel=1,
+        )
 
 
 @pytest.fixture(scope="session")
