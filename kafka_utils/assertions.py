@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kafka_utils.errors import QueryFailedError
-from kafka_utils.timing import TIME_SCALE_ENV, time_scale
+from kafka_utils.timing import time_scale
 
 _MISSING = object()
 Offsets = Mapping[str, Mapping[int, int]]
@@ -34,7 +34,8 @@ def assert_eventually(
     types in ``retry_on`` count as "not yet"; with ``query`` (a StreamingQuery) a query that
     dies fails at once (:class:`QueryFailedError`, from the query's own exception);
     ``message`` heads the failure, which ends with a diff of expected and last seen. The
-    deadline is ``timeout`` times ``$KAFKA_UTILS_TIME_SCALE`` (see :mod:`kafka_utils.timing`).
+    deadline is ``timeout`` times ``$KAFKA_UTILS_TIME_SCALE`` (see :mod:`kafka_utils.timing`);
+    the message names ``timeout`` as given, in PySpark's words.
     """
     if expected is _MISSING:
         raise TypeError("assert_eventually needs an expected value or a predicate")
@@ -66,7 +67,6 @@ def _timeout_message(
     else:
         head = f"Condition not met within {timeout}s. Expected: {expected}, Got: {got}"
     head = f"{message}: {head}" if message else head
-    head += _stretch_note()
     if error is not None:
         head += f"\nThe last call raised {type(error).__name__}: {error}"
     if last is _MISSING or callable(expected):
@@ -75,11 +75,6 @@ def _timeout_message(
         _show(expected).splitlines(), _show(last).splitlines(), "expected", "last seen", lineterm=""
     )
     return "\n".join([head, *diff])
-
-
-def _stretch_note() -> str:
-    scale = time_scale()
-    return "" if scale == 1 else f"\n(every deadline stretched x{scale:g} by {TIME_SCALE_ENV})"
 
 
 def _show(value: Any) -> str:
@@ -111,7 +106,7 @@ def wait_for_query_alive(query: Any, timeout: float = 60, interval: float = 1.0)
         if _alive(query):
             return
         if time.monotonic() >= deadline:
-            raise AssertionError(f"Query did not become active within {timeout}s.{_stretch_note()}")
+            raise AssertionError(f"Query did not become active within {timeout}s.")
         time.sleep(min(interval, 0.2, max(0.0, deadline - time.monotonic())))
 
 

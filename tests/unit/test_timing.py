@@ -25,12 +25,10 @@ def test_a_bad_value_names_the_variable(monkeypatch, value):
         time_scale()
 
 
-def test_assert_eventually_waits_the_stretched_deadline_and_says_so(monkeypatch):
+def test_assert_eventually_waits_the_stretched_deadline_in_pysparks_words(monkeypatch):
     monkeypatch.setenv(TIME_SCALE_ENV, "3")
     started = time.monotonic()
     with pytest.raises(AssertionError) as caught:
         assert_eventually(lambda: 1, 2, timeout=0.1, interval=0.02)
     assert time.monotonic() - started >= 0.3
-    first, second, *_ = str(caught.value).splitlines()
-    assert first == "Condition not met within 0.1s. Expected: 2, Got: 1"
-    assert second == f"(every deadline stretched x3 by {TIME_SCALE_ENV})"
+    assert str(caught.value).startswith("Condition not met within 0.1s. Expected: 2, Got: 1")
