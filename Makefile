@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON ?= $(abspath $(PY))
 
-.PHONY: setup venv jars test test-fast lint format demo bench package wheel clean
+.PHONY: setup venv jars test test-fast test-loaded lint format demo bench package wheel clean
 
 setup: venv jars  ## virtualenv + packages + JVM jars (quick when already done)
 
@@ -35,11 +35,31 @@ $(SPARK_JARS): $(POM)
 	mvn -q -B -Dstyle.color=never -f $(POM) -P spark-jars dependency:copy-dependencies -DoutputDirectory=$(JARS_DIR)/spark
 	sha256sum $(POM) | cut -d' ' -f1 > $@
 
-test: setup  ## the whole suite, against a real embedded Kafka broker
-	$(PY) -m pytest
+# The suite runs in WORKERS pytest-xdist processes, each with its own broker and SparkSession;
+# a test file stays on one worker (--dist loadfile), so module fixtures run once. Coverage runs
+# around it all (pyproject's [tool.coverage]); COVERAGE_FILE is absolute so that subprocesses
+# started elsewhere (a job, spark-submit) write beside it. PYTEST_ARGS adds pytest options.
+WORKERS ?= 2
+PYTEST_ARGS ?=
+LOADED_SCALE ?= 4
+export COVERAGE_FILE := $(CURDIR)/.coverage
+SUITE = $(PY) -m coverage erase; status=0; \
+	$(PY) -m coverage run -m pytest -n $(WORKERS) --dist loadfile $(1) $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m coverage combine -q; $(PY) -m coverage report $(2) || { code=$$?; [ $$status -ne 0 ] || status=$$code; }; \
+	exit $$status
 
-test-fast: setup
-	$(PY) -m pytest -m "not slow"
+test: setup  ## the whole suite with line and branch coverage (fails under [tool.coverage.report] fail_under)
+	@$(call SUITE,,)
+
+test-fast: setup  ## the inner loop: no e2e and no slow tests; coverage printed, not enforced
+	@$(call SUITE,-m "not e2e and not slow",--fail-under=0)
+
+# Both cores kept busy by two busy loops at normal priority while the suite runs with every
+# deadline stretched LOADED_SCALE times; the loops stop with the target, however it ends.
+test-loaded: setup  ## the whole suite on a machine kept busy, deadlines x LOADED_SCALE
+	@busy=""; for i in 1 2; do (while :; do :; done) & busy="$$busy $$!"; done; \
+	trap 'kill $$busy 2>/dev/null' EXIT INT TERM; echo "busy loops:$$busy"; \
+	export KAFKA_UTILS_TIME_SCALE=$(LOADED_SCALE); $(call SUITE,,)
 
 demo: setup  ## the job end to end on an embedded broker: sample data → tables → summary
 	$(PY) -m jobs.demo

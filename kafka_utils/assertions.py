@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kafka_utils.errors import QueryFailedError
+from kafka_utils.timing import time_scale
 
 _MISSING = object()
 Offsets = Mapping[str, Mapping[int, int]]
@@ -32,12 +33,14 @@ def assert_eventually(
     In addition: ``expected`` may be a predicate called with the result; exceptions of the
     types in ``retry_on`` count as "not yet"; with ``query`` (a StreamingQuery) a query that
     dies fails at once (:class:`QueryFailedError`, from the query's own exception);
-    ``message`` heads the failure, which ends with a diff of expected and last seen.
+    ``message`` heads the failure, which ends with a diff of expected and last seen. The
+    deadline is ``timeout`` times ``$KAFKA_UTILS_TIME_SCALE`` (see :mod:`kafka_utils.timing`);
+    the message names ``timeout`` as given, in PySpark's words.
     """
     if expected is _MISSING:
         raise TypeError("assert_eventually needs an expected value or a predicate")
     matches = expected if callable(expected) else (lambda result: result == expected)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * time_scale()
     last: Any = _MISSING
     last_error: BaseException | None = None
     while True:
@@ -95,9 +98,10 @@ def wait_for_query_alive(query: Any, timeout: float = 60, interval: float = 1.0)
     As PySpark's helper: a query that failed raises its own exception (a
     ``StreamingQueryException``) at once; a timeout raises ``AssertionError("Query did not
     become active within {timeout}s.")``. In addition, a query stopped without an error fails
-    at once (:class:`QueryFailedError`), and the query is polled at least every 0.2 s.
+    at once (:class:`QueryFailedError`), and the query is polled at least every 0.2 s. The
+    deadline is ``timeout`` times ``$KAFKA_UTILS_TIME_SCALE``.
     """
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * time_scale()
     while True:
         if _alive(query):
             return

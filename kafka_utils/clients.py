@@ -13,6 +13,7 @@ from kafka.net.compat import KafkaNetClient
 
 from kafka_utils.quiet import client_id, quiet_here
 from kafka_utils.records import StrSerializer
+from kafka_utils.timing import scaled
 
 __all__ = ["READER_CLIENT", "admin_client", "close_clients", "make_admin", "make_producer"]
 
@@ -68,11 +69,12 @@ def admin_client(**config: Any) -> KafkaAdminClient:
 
 def close_clients(admin: KafkaAdminClient | None, producer: KafkaProducer | None) -> None:
     """Close both, each in bounded time, whatever state their broker is in."""
+    seconds = scaled(CLOSE_SECONDS)
     with quiet_here():
         if admin is not None:
-            close_within(admin.close, CLOSE_SECONDS)
+            close_within(admin.close, seconds)
         if producer is not None:
-            close_within(lambda: close_producer(producer, CLOSE_SECONDS), 2 * CLOSE_SECONDS)
+            close_within(lambda: close_producer(producer, seconds), 2 * seconds)
 
 
 def close_within(close: Callable[[], Any], seconds: float) -> None:

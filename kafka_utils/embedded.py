@@ -19,8 +19,9 @@ from pathlib import Path
 from kafka_utils import jar_cache
 from kafka_utils.errors import BrokerStartError, KafkaUtilsError
 from kafka_utils.jvm import JvmProcess, run_tool
-from kafka_utils.readiness import wait_until_ready
+from kafka_utils.readiness import listening, wait_until_ready
 from kafka_utils.security import BrokerTls, SaslUsers, listener_protocol
+from kafka_utils.timing import scaled
 
 HOST = "127.0.0.1"
 CONTROLLER_ID = 0
@@ -147,6 +148,16 @@ class EmbeddedKafkaCluster:
     def restart_broker(self, broker_id: int, *, hard: bool = False) -> None:
         self.stop_broker(broker_id, hard=hard)
         self.start_broker(broker_id)
+
+    def is_serving(self) -> bool:
+        """Every node's JVM runs and some broker accepts a TCP connection."""
+        if not self.nodes or not all(_alive(n) for n in self.nodes.values()):
+            return False
+        try:
+            listening(self.bootstrap_servers)
+        except OSError:
+            return False
+        return True
 
     def running_brokers(self) -> int:
         return sum(1 for n in self.nodes.values() if n.client_port and _alive(n))
@@ -293,7 +304,7 @@ class EmbeddedKafkaCluster:
             wait_until_ready(
                 self.bootstrap_servers,
                 expect_brokers,
-                self.start_timeout,
+                scaled(self.start_timeout),
                 dead_node_report,
                 self.client_options(),
             )

@@ -20,6 +20,7 @@ from kafka_utils.key_values import KeyValueList, read_key_values
 from kafka_utils.quiet import silence_own_clients
 from kafka_utils.records import Record
 from kafka_utils.security import SaslUsers
+from kafka_utils.timing import scaled
 
 __all__ = ["KafkaUtils"]
 
@@ -103,6 +104,29 @@ class KafkaUtils:
             except Exception:
                 logger.warning("stopping the %s backend failed", backend.name, exc_info=True)
 
+    def is_healthy(self) -> bool:
+        """Whether the cluster still serves: set up, and (embedded backend) every node's JVM
+        running and a broker accepting connections. Cheap: no Kafka request is made."""
+        if not self.initialized or self.broker is None:
+            return False
+        cluster = getattr(self._backend, "cluster", None)
+        return cluster is None or cluster.is_serving()
+
+    def restart(self) -> KafkaUtils:
+        """Tear down and set up again: a fresh cluster (its topics and records gone, ``broker``
+        changed), the same object, so every holder of it sees the new one."""
+        self.teardown()
+        return self.setup()
+
+    def ensure_serving(self) -> bool:
+        """Restart an embedded cluster that stopped serving (:meth:`is_healthy`); return
+        whether it had to. Other backends are not ours to restart: left as they are."""
+        if self.backend_name != "embedded" or self.is_healthy():
+            return False
+        logger.warning("the Kafka cluster at %s stopped serving; starting a new one", self.broker)
+        self.restart()
+        return True
+
     def __enter__(self) -> KafkaUtils:
         return self.setup()
 
@@ -175,9 +199,9 @@ class KafkaUtils:
         self._require("create_topics")
         names = [topic_names] if isinstance(topic_names, str) else list(topic_names)
         created = topic_admin.create(
-            self.admin_client, names, num_partitions, replication_factor, config, timeout
+            self.admin_client, names, num_partitions, replication_factor, config, scaled(timeout)
         )
-        self.admin_client.wait_for_topics(names, timeout_ms=int(timeout * 1000))
+        self.admin_client.wait_for_topics(names, timeout_ms=int(scaled(timeout) * 1000))
         for topic in created:
             self._assert_partitions(topic, num_partitions, timeout)
 
@@ -188,7 +212,7 @@ class KafkaUtils:
         return once the cluster no longer lists them."""
         self._require("delete_topics")
         names = [topic_names] if isinstance(topic_names, str) else list(topic_names)
-        topic_admin.delete(self.admin_client, names, timeout)
+        topic_admin.delete(self.admin_client, names, scaled(timeout))
         if wait:
             gone = lambda: not set(names) & set(self.admin_client.list_topics())  # noqa: E731
             assertions.assert_eventually(
@@ -224,14 +248,14 @@ class KafkaUtils:
         kept, None kept. Returns ``(partition, offset)`` per message.
         """
         self._require("send_messages")
-        return records.send(self.producer, topic, messages, timeout)
+        return records.send(self.producer, topic, messages, scaled(timeout))
 
     def read_records(self, topic: str, timeout: float = 30.0) -> list[Record]:
         """All records of ``topic`` as full :class:`Record` objects, read with an independent
         client: duplicates kept, ordered by partition then offset."""
         bootstrap = self._require("read_records")
         return records.read_all(
-            bootstrap, topic, timeout, client_id=READER_CLIENT, **self.client_options()
+            bootstrap, topic, scaled(timeout), client_id=READER_CLIENT, **self.client_options()
         )
 
     def get_all_records(

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kafka_utils.errors import JarsUnavailableError
+from kafka_utils.timing import scaled
 
 _LIVE: weakref.WeakSet[JvmProcess] = weakref.WeakSet()
 _PR_SET_PDEATHSIG = 1
@@ -94,13 +95,14 @@ class JvmProcess:
         self.stopped_on_purpose = True
 
     def stop(self, timeout: float = 15.0) -> None:
-        """SIGTERM (a clean broker shutdown), then SIGKILL if it takes longer than ``timeout``."""
+        """SIGTERM (a clean broker shutdown), then SIGKILL if it takes longer than ``timeout``
+        (stretched by ``$KAFKA_UTILS_TIME_SCALE``)."""
         self.request_stop()
         if self._popen is None:
             return
         if self._popen.poll() is None:
             try:
-                self._popen.wait(timeout)
+                self._popen.wait(scaled(timeout))
             except subprocess.TimeoutExpired:
                 self._popen.kill()
                 self._popen.wait()

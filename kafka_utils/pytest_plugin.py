@@ -6,6 +6,10 @@
 - ``topic``: a factory of unique, created topics: ``topic(partitions=3)``.
 - ``unique_name``: a factory of unique names for topics, groups and queries.
 
+Before each test that uses ``kafka_utils``, a cheap check (JVMs alive, a broker listening)
+replaces a cluster that an earlier test broke, with a warning, so that one failure does not
+fail every later test. Every wait is stretched by ``$KAFKA_UTILS_TIME_SCALE``.
+
 The ``spark`` fixture reads two ini options of the user's pytest configuration::
 
     [tool.pytest.ini_options]
@@ -25,12 +29,15 @@ import pytest
 from kafka.errors import KafkaError
 
 from kafka_utils import jar_cache
+from kafka_utils.clients import close_within as stop_within
 from kafka_utils.errors import BackendUnavailableError
 from kafka_utils.harness import KafkaUtils
 from kafka_utils.jar_cache import JarKind
+from kafka_utils.timing import scaled
 
 OPTIONS_INI = "kafka_utils_spark_options"
 JARS_INI = "kafka_utils_spark_jars"
+STOP_SECONDS = 60.0  # a SparkSession that has not stopped by then is left to the exit
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -96,6 +103,19 @@ def kafka_utils(pytestconfig: pytest.Config) -> Iterator[KafkaUtils]:
         utils.teardown()
 
 
+@pytest.fixture(autouse=True)
+def _kafka_utils_repaired(request: pytest.FixtureRequest) -> None:
+    """A test that uses ``kafka_utils`` gets a serving cluster: one left broken by an earlier
+    test (a broker killed, a JVM dead) is replaced in place, with a warning."""
+    if "kafka_utils" not in request.fixturenames:
+        return
+    if request.getfixturevalue("kafka_utils").ensure_serving():
+        warnings.warn(
+            "the shared Kafka cluster had stopped serving (an earlier test broke it): replaced",
+            stacklevel=1,
+        )
+
+
 @pytest.fixture(scope="session")
 def spark(pytestconfig: pytest.Config) -> Iterator[Any]:
     """A local SparkSession, one per test run, with the Kafka connector and Delta on it.
@@ -108,7 +128,7 @@ def spark(pytestconfig: pytest.Config) -> Iterator[Any]:
     jars = [str(path) for path in pytestconfig.getini(JARS_INI)]
     session = start_session("kafka-utils-tests", ini_spark_options(pytestconfig), jars)
     yield session
-    session.stop()
+    stop_within(session.stop, scaled(STOP_SECONDS))
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def wait_until_ready(
         if report:
             raise BrokerStartError(report)
         try:
-            _listening(bootstrap_servers)
+            listening(bootstrap_servers)
             silence_own_clients()
             with quiet_here():
                 _round_trip(bootstrap_servers, expect_brokers, dict(client_options or {}))
@@ -56,14 +56,14 @@ class _NotYet(Exception):
     pass
 
 
-def _listening(bootstrap_servers: str) -> None:
+def listening(bootstrap_servers: str, timeout: float = 2.0) -> None:
     """Raise ``OSError`` unless some address accepts TCP: no Kafka client is made (nor logs a
     refused connection) before a broker listens."""
     error: OSError = ConnectionRefusedError(f"nothing listens at {bootstrap_servers}")
     for address in bootstrap_servers.split(","):
         host, _, port = address.rpartition(":")
         try:
-            with socket.create_connection((host, int(port)), timeout=2):
+            with socket.create_connection((host, int(port)), timeout=timeout):
                 return
         except OSError as e:
             error = e

@@ -1,8 +1,15 @@
 import os
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from kafka_utils.clients import close_within
+from kafka_utils.timing import scaled
+from tests.e2e.producing import stop_leftover_producers
+from tests.integration.job_runs import kill_leftover_jobs
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 TESTS_DIR = Path(__file__).resolve().parent
@@ -12,6 +19,28 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 sys.path.insert(0, str(TESTS_DIR))
 
+
+@pytest.fixture(autouse=True)
+def _no_leftovers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """What a failed test left running (a job process, a producer thread, a streaming query
+    of the shared session) is stopped before the next test, which would otherwise share the
+    machine, the broker and the session with it."""
+    yield
+    stop_leftover_producers()
+    leftover = kill_leftover_jobs()
+    if "spark" in request.fixturenames:
+        leftover += stop_leftover_queries(request.getfixturevalue("spark"))
+    if leftover:
+        warnings.warn(f"stopped what the test left running: {leftover}", stacklevel=1)
+
+
+def stop_leftover_queries(spark) -> list[str]:
+    queries = spark.streams.active
+    for query in queries:
+        close_within(query.stop, scaled(60))
+    return [f"query {query.name or query.id}" for query in queries]
+
+
 _MARK_BY_FOLDER = {
     "unit": pytest.mark.unit,
     "integration": pytest.mark.integration,
@@ -19,8 +48,13 @@ _MARK_BY_FOLDER = {
 }
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test gets its folder's marker, and pytest-timeout's limit (the ini ``timeout``)
+    stretched by ``$KAFKA_UTILS_TIME_SCALE`` like every other deadline."""
+    limit = scaled(float(config.getini("timeout") or 0))
     for item in items:
         folder = Path(str(item.fspath)).parent.name
         if folder in _MARK_BY_FOLDER:
             item.add_marker(_MARK_BY_FOLDER[folder])
+        if limit and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(limit))

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 from jobs.demo.sample_data import SampleRecord, sample_records
 from kafka_utils import Message
+from kafka_utils.timing import scaled
 
 START = datetime(2026, 11, 22, 9, tzinfo=UTC)
+_RUNNING: list[ContinuousProducer] = []
 
 
 class ContinuousProducer(threading.Thread):
@@ -36,6 +38,10 @@ class ContinuousProducer(threading.Thread):
         self.error: BaseException | None = None
         self._stopping = threading.Event()
 
+    def start(self) -> None:
+        _RUNNING.append(self)
+        super().start()
+
     def run(self) -> None:
         try:
             for i in range(0, len(self.records), self.per_send):
@@ -53,8 +59,17 @@ class ContinuousProducer(threading.Thread):
 
     def finish(self) -> dict[tuple[int, int], SampleRecord]:
         """Stop sending, wait for the thread, and return what was produced."""
-        self._stopping.set()
-        self.join(timeout=120)
+        self.stop()
         if self.error:
             raise self.error
         return self.produced
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(timeout=scaled(120))
+
+
+def stop_leftover_producers() -> None:
+    """Stop the producers a failed test left sending (to a broker the next tests share)."""
+    while _RUNNING:
+        _RUNNING.pop().stop()

@@ -12,6 +12,7 @@ import signal
 import pytest
 
 from kafka_utils import assert_eventually
+from kafka_utils.timing import scaled
 from tests.e2e.producing import ContinuousProducer
 from tests.integration.job_runs import JobPaths, run_in_process, start_subprocess, table
 from tests.integration.test_replay import run_audit
@@ -75,10 +76,10 @@ def test_killed_and_restarted_while_producing_every_offset_lands_exactly_once(
                 lambda log=log, when=when: batches_logged(log) >= int(when), True, timeout=300
             )
             job.send_signal(signal.SIGKILL)
-            assert job.wait(timeout=60) == -signal.SIGKILL
+            assert job.wait(timeout=scaled(60)) == -signal.SIGKILL
         else:
             job = start_subprocess(args, log, KAFKA_STREAM_FAULT=kill)
-            assert job.wait(timeout=300) == 137, log.read_text()[-3000:]
+            assert job.wait(timeout=scaled(300)) == 137, log.read_text()[-3000:]
         survived[how] += 1
     produced = producer.finish()
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from kafka_utils import jar_cache
+from kafka_utils.timing import scaled
 
 REPO = Path(__file__).resolve().parents[2]
 PRODUCTION = {"pyspark", "delta-spark", "kafka-python", "pyarrow", "pandas"}
@@ -34,7 +35,12 @@ pytestmark = pytest.mark.slow
 
 def run(command: list, cwd: Path, env: dict[str, str], timeout: float = 900):
     return subprocess.run(
-        [str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        [str(c) for c in command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=scaled(timeout),
     )
 
 

@@ -23,6 +23,7 @@ from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from kafka_utils import KafkaUtils, Message, SaslUsers
+from kafka_utils.timing import scaled
 from tests.integration.job_runs import REPO, JobPaths, start_subprocess, summary_from, table
 
 SECRET = "Scram-s3cret-7f3a9c"
@@ -112,7 +113,7 @@ def run_module(module: str, args: list[str], log: Path, timeout: float = JOB_TIM
 def wait_for(job: subprocess.Popen, log: Path, timeout: float) -> int:
     began = time.monotonic()
     try:
-        code = job.wait(timeout=timeout)
+        code = job.wait(timeout=scaled(timeout))
     except subprocess.TimeoutExpired:
         job.kill()
         job.wait()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from kafka_utils.timing import scaled
 from tools.package import Package, build
 
 REPO = Path(__file__).resolve().parents[2]
@@ -131,7 +132,7 @@ def spark_submit(
             env=submit_env(python),
             capture_output=True,
             text=True,
-            timeout=SUBMIT_TIMEOUT,
+            timeout=scaled(SUBMIT_TIMEOUT),
         )
     except subprocess.TimeoutExpired as e:
         killed = subprocess.CompletedProcess(command, -9, _text(e.stdout), _text(e.stderr))

@@ -29,6 +29,7 @@ import pytest
 from kafka_utils import Message
 from kafka_utils.embedded import free_port
 from kafka_utils.jvm import die_with_parent
+from kafka_utils.timing import scaled
 from tests.e2e.test_spark_submit import (
     SPARK_CONF,
     assert_exactly_once,
@@ -63,7 +64,7 @@ class Daemon:
         """SIGTERM to the group, then SIGKILL to whatever is left after ``STOP_TIMEOUT``."""
         _signal_group(self.popen.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(STOP_TIMEOUT)
+            self.popen.wait(scaled(STOP_TIMEOUT))
         _signal_group(self.popen.pid, signal.SIGKILL)
         self.popen.wait()
 
@@ -128,7 +129,7 @@ def master_state(ui: str) -> dict:
 
 def wait_for_worker(cluster: StandaloneCluster, timeout: float) -> None:
     """Until the master lists one ALIVE worker with its 2 cores; fail at once if a daemon dies."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     last: object = "no answer yet"
     while time.monotonic() < deadline:
         dead = [d.name for d in cluster.daemons if d.popen.poll() is not None]
@@ -247,7 +248,7 @@ def build_package(dist: Path) -> dict[str, Path]:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(120),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     files = {
@@ -285,7 +286,7 @@ def run_submit(
             command, cwd=cwd, env=env, stdout=stdout, stderr=stderr, start_new_session=True
         )
     seen: set[str] = set()
-    deadline = time.monotonic() + SUBMIT_TIMEOUT
+    deadline = time.monotonic() + scaled(SUBMIT_TIMEOUT)
     try:
         while popen.poll() is None and time.monotonic() < deadline:
             seen |= listening_addresses(descendants([popen.pid, *watched]))
@@ -323,7 +324,7 @@ def run_audit(tables: dict[str, str], topic: str, bootstrap: str) -> subprocess.
         "--output-path", tables["output"], "--topics", topic,
         "--bootstrap-servers", bootstrap, "--json",
     ]  # fmt: skip
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=scaled(300))
 
 
 def test_packaged_job_on_a_standalone_cluster_ends_with_a_clean_audit(

@@ -12,6 +12,7 @@ from pathlib import Path
 from jobs import stream
 
 REPO = Path(__file__).resolve().parents[2]
+_STARTED: list[subprocess.Popen] = []
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,27 @@ def start_subprocess(args: list[str], log: Path, **env: str) -> subprocess.Popen
     """The job as its own process, the way a scheduler runs it; output goes to ``log``."""
     environment = {**os.environ, **env}
     with log.open("ab") as out:
-        return subprocess.Popen(
+        job = subprocess.Popen(
             [sys.executable, "-m", "jobs.stream", *args],
             cwd=REPO,
             env=environment,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    _STARTED.append(job)
+    return job
+
+
+def kill_leftover_jobs() -> list[str]:
+    """SIGKILL the jobs started here that still run (a test failed before stopping them), so
+    that they do not load the machine and the shared broker for the tests after; their Spark
+    JVMs end with them."""
+    left = [job for job in _STARTED if job.poll() is None]
+    for job in left:
+        job.kill()
+        job.wait()
+    _STARTED.clear()
+    return [f"job process {job.pid}" for job in left]
 
 
 def summary_from(text: str) -> dict:

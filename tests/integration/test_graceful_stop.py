@@ -8,6 +8,7 @@ import signal
 import pytest
 
 from kafka_utils import Message, assert_eventually
+from kafka_utils.timing import scaled
 from tests.integration.job_runs import (
     JobPaths,
     replaced,
@@ -42,7 +43,7 @@ def test_a_signal_during_a_batch_finishes_it_then_stops_cleanly(
     stopping = f"stopping ({signum.name}) after the running batch"
     assert_eventually(lambda: stopping in log.read_text(), True, timeout=30, interval=0.1)
     job.send_signal(signum)
-    assert job.wait(timeout=120) == 0, log.read_text()[-3000:]
+    assert job.wait(timeout=scaled(120)) == 0, log.read_text()[-3000:]
 
     text = log.read_text()
     assert f"{signum.name} again: already stopping" in text

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from kafka_utils.timing import scaled
 from tests.integration.job_runs import (
     JobPaths,
     replaced,
@@ -100,7 +101,7 @@ def test_a_full_run_logs_its_settings_without_the_secret(kafka_utils, topic, tmp
         f"sasl.jaas.config={JAAS}",
     ]
     log = tmp_path / "job.log"
-    assert start_subprocess(args, log).wait(timeout=300) == 0, log.read_text()[-3000:]
+    assert start_subprocess(args, log).wait(timeout=scaled(300)) == 0, log.read_text()[-3000:]
     text = log.read_text()
     assert summary_from(text)["read"] == 3
     assert "sasl.jaas.config" in text and "redacted" in text

@@ -13,6 +13,7 @@ import pytest
 
 from kafka_utils import BrokerStartError, EmbeddedKafkaCluster, KafkaTestCase, assert_eventually
 from kafka_utils import embedded as embedded_module
+from kafka_utils.timing import scaled
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +47,11 @@ def run_owner(body: str) -> list[int]:
         {body}
     """)
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT, timeout=120
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        timeout=scaled(120),
     )
     assert done.stdout.strip(), f"the owner printed nothing; stderr:\n{done.stderr[-2000:]}"
     return json.loads(done.stdout.strip().splitlines()[0])

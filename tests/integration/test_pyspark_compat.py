@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from kafka_utils.spark_session import LOG4J_CONFIG, spark_conf
+from kafka_utils.timing import scaled
 
 COMPAT = Path(__file__).resolve().parents[1] / "compat"
 CONTRACT = COMPAT / "kafka_helper_contract.py"
@@ -67,7 +68,7 @@ def run_contract(
         env=environment,
         capture_output=True,
         text=True,
-        timeout=1200,
+        timeout=scaled(1200),
     )
     assert done.returncode == 0, done.stderr[-6000:]
     return done.stderr

@@ -13,6 +13,7 @@ from pyspark.sql import functions as F
 
 from jobs import audit, replay
 from kafka_utils.pytest_plugin import new_name
+from kafka_utils.timing import scaled
 from tests.integration.job_runs import JobPaths, run_in_process, start_subprocess, table
 from tests.integration.test_stream_job import assert_exactly_once, coordinates, produce_sample
 
@@ -329,7 +330,7 @@ def test_resume_from_ledger_finishes_a_batch_cut_short_before_its_ledger_row(
     paths = JobPaths(tmp_path)
     args = [*paths.args(kafka_utils.broker, name, JSON_EVENTS), "--trigger", "available-now"]
     crashed = start_subprocess(args, tmp_path / "job.log", KAFKA_STREAM_FAULT="after-output:0")
-    assert crashed.wait(timeout=300) == 137, (tmp_path / "job.log").read_text()[-3000:]
+    assert crashed.wait(timeout=scaled(300)) == 137, (tmp_path / "job.log").read_text()[-3000:]
     shutil.rmtree(paths.checkpoint)
 
     assert run_in_process([*args, "--resume-from-ledger"]) == 0

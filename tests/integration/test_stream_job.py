@@ -11,6 +11,7 @@ import pytest
 from jobs.core.partitioning import partition_values
 from jobs.demo.sample_data import sample_records
 from kafka_utils import Message
+from kafka_utils.timing import scaled
 from tests.integration.job_runs import (
     JobPaths,
     run_in_process,
@@ -148,7 +149,7 @@ def test_a_batch_killed_after_a_commit_is_replayed_without_duplicates(
     args = [*paths.args(kafka_utils.broker, name, JSON_EVENTS), "--trigger", "available-now"]
     log = tmp_path / "crash.log"
     crashed = start_subprocess(args, log, KAFKA_STREAM_FAULT=f"{point}:0")
-    assert crashed.wait(timeout=300) == 137, log.read_text()[-3000:]
+    assert crashed.wait(timeout=scaled(300)) == 137, log.read_text()[-3000:]
     assert_exactly_once(coordinates(table(spark, paths.backup)), set(produced))
 
     assert run_in_process(args) == 0

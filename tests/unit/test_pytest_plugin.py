@@ -6,6 +6,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from kafka_utils.timing import scaled
+
 
 def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -13,7 +15,7 @@ def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess:
         cwd=folder,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(120),
     )
 
 
@@ -85,7 +87,7 @@ def test_the_first_resolution_is_shown_through_pytests_capture(tmp_path):
         env=environment,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=scaled(600),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "kafka-utils: fetching the spark jars with Maven" in done.stderr
