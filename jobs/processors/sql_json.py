@@ -37,7 +37,7 @@ from jobs.failures import (
     UndecodableValue,
     WrongFieldType,
 )
-from jobs.pipeline.sql_processors import error, first_error, sql_processor
+from jobs.sql_processors import error, first_error, sql_processor
 
 __all__ = ["EVENT_FIELDS", "json_checks", "json_events"]
 

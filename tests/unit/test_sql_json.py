@@ -14,9 +14,9 @@ from pyspark.sql import functions as F
 
 from benchmarks.batches import HEADERS, KAFKA_SCHEMA, records
 from jobs.apply import ProcessorRun
-from jobs.pipeline.sql_processors import is_sql_processor, processed_rows
 from jobs.processors.sql_json import json_events
 from jobs.schemas import processed_schema
+from jobs.sql_processors import is_sql_processor, processed_rows
 from tests.e2e.test_bad_input import CATALOGUE, MAX_RECORD_BYTES, START_MS
 
 PYTHON = "jobs.processors.builtin:json_events"

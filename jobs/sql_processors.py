@@ -1,5 +1,7 @@
 """The DataFrame-level processor contract: a processor written as Spark expressions.
 
+(Moves to ``jobs/pipeline/`` with the layered layout; ``jobs/pipeline.py`` still holds that name.)
+
 A SQL processor is a function ``DataFrame -> DataFrame`` declared with
 ``@sql_processor(output_schema)``. It receives the stamped records of a micro-batch (every
 column of ``jobs.stamp``) and returns the same rows, one per record, with three columns added:
