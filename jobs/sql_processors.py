@@ -142,7 +142,8 @@ def _same_shape(found: T.DataType, declared: T.StructType) -> bool:
 
 def _shaped(result: DataFrame, output_schema: T.StructType, path: str) -> DataFrame:
     record_error = F.col("_record_error")
-    error_type = F.coalesce(record_error["type"], F.col("error_type"))
+    result = result.withColumn("_error_type", F.coalesce(record_error["type"], F.col("error_type")))
+    error_type = F.col("_error_type")
     failed = error_type.isNotNull()
     stack = F.col("error_stack") if "error_stack" in result.columns else F.lit(None)
     columns = {

@@ -88,9 +88,14 @@ def json_checks(records: DataFrame, fields: dict[str, FieldKind]) -> DataFrame:
     )
     found = F.coalesce(F.col("_doc_error"), _field_error(fields), _range_error(fields))
     inner = [c for c in checked.columns if c.startswith("_json_") or c == "_doc_error"]
-    return checked.select(
-        "*", found["type"].alias("error_type"), found["message"].alias("error_message")
-    ).drop(*inner)
+    # The error struct in a column of its own, read twice: an expression inlined twice would
+    # be evaluated twice per row.
+    with_error = checked.select("*", found.alias("_json_error"))
+    return with_error.select(
+        "*",
+        F.col("_json_error.type").alias("error_type"),
+        F.col("_json_error.message").alias("error_message"),
+    ).drop(*inner, "_json_error")
 
 
 def _parse(text: Column) -> Column:
@@ -98,42 +103,53 @@ def _parse(text: Column) -> Column:
 
 
 def _parsed(records: DataFrame, fields: dict[str, FieldKind]) -> DataFrame:
+    """The VARIANT of each value; the rare rows Spark's parser refuses and Python's does not
+    (lone surrogate escapes, long integers) are prepared and parsed again, they alone."""
     text = F.col("value").cast("string")
-    maybe = F.contains(text, F.lit("\\ud")) | F.contains(text, F.lit("\\uD"))
-    lone = maybe & text.rlike(LONE_SURROGATE)
     first = records.select(
         "*",
         text.alias("_json_text"),
         F.call_function("is_valid_utf8", text).alias("_json_utf8"),
-        lone.alias("_json_lone"),
+        _parse(text).alias("_json_v1"),
     )
+    maybe = F.contains(text, F.lit("\\ud")) | F.contains(text, F.lit("\\uD"))
+    lone = F.col("_json_v1").isNull() & maybe & text.rlike(LONE_SURROGATE)
+    second = first.select("*", lone.alias("_json_lone"))
     clean = F.when(
         F.col("_json_lone"), F.regexp_replace("_json_text", LONE_SURROGATE, "$1\\\\ufffd")
     ).otherwise(F.col("_json_text"))
-    second = first.select("*", clean.alias("_json_clean"), _parse(clean).alias("_json_v1"))
-    too_long = F.col("_json_v1").isNull() & F.col("_json_clean").rlike(LONG_INTEGER)
-    shorter = F.regexp_replace("_json_clean", LONG_INTEGER, "$1" + "1" + "0" * 400)
-    doc = F.when(too_long, shorter).otherwise(F.col("_json_clean"))
+    v2 = F.when(F.col("_json_lone"), _parse(clean)).otherwise(F.col("_json_v1"))
+    third = second.select("*", v2.alias("_json_v2"))
+    too_long = F.col("_json_v2").isNull() & clean.rlike(LONG_INTEGER)
+    shorter = F.regexp_replace(clean, LONG_INTEGER, "$1" + "1" + "0" * 400)
     other = F.regexp_replace("_json_text", LONE_SURROGATE, "$1\\\\ufffe")
-    third = second.select(
+    third = third.select(
         "*",
-        doc.alias("_json_doc"),
-        F.when(too_long, _parse(shorter)).otherwise(F.col("_json_v1")).alias("_json_v"),
+        F.when(too_long, shorter).otherwise(clean).alias("_json_doc"),
+        F.when(too_long, _parse(shorter)).otherwise(F.col("_json_v2")).alias("_json_v"),
         F.when(F.col("_json_lone"), _parse(other)).alias("_json_vb"),
     )
     struct_type = ", ".join(f"`{name}`: variant" for name in fields)
-    return third.select(
+    fourth = third.select(
         "*",
-        F.expr("try_variant_get(_json_v, '$[0]')").alias("_json_top"),
         F.expr(f"try_variant_get(_json_v, '$[0]', 'struct<{struct_type}>')").alias("_json_obj"),
         F.expr(f"try_variant_get(_json_vb, '$[0]', 'struct<{struct_type}>')").alias("_json_objb"),
     )
+    schemas = [
+        F.call_function("schema_of_variant", _field(name)).alias(f"_json_schema_{name}")
+        for name in fields
+    ]
+    fifth = fourth.select("*", *schemas)
+    numbers = [
+        _number(name).alias(f"_json_number_{name}") for name, k in fields.items() if k == "number"
+    ]
+    return fifth.select("*", *numbers)
 
 
 def _document_error() -> Column:
     """Why the value is not a JSON object, as ``JsonProcessor.parse`` would say it."""
     text, v = F.col("_json_text"), F.col("_json_v")
-    top = F.col("_json_top")
+    top = F.expr("try_variant_get(_json_v, '$[0]')")
     extra = F.expr("try_variant_get(_json_v, '$[1]')").isNotNull()
     return first_error(
         (~F.col("_json_utf8"), error(UndecodableValue.error_type, _not_utf8(text))),
@@ -150,7 +166,10 @@ def _document_error() -> Column:
             error(NestingTooDeep.error_type, "value nests arrays or objects too deeply to parse"),
         ),
         (v.isNull(), error(InvalidJson.error_type, _invalid_message(text))),
-        (top.isNull(), error(InvalidJson.error_type, "value is not JSON: Expecting value")),
+        (
+            F.col("_json_obj").isNull() & top.isNull(),
+            error(InvalidJson.error_type, "value is not JSON: Expecting value"),
+        ),
         (extra, error(InvalidJson.error_type, "value is not JSON: Extra data")),
         (
             F.col("_json_obj").isNull(),
@@ -190,10 +209,11 @@ def _invalid_message(text: Column) -> Column:
     )
 
 
-def _python_type(value: Column, literal: Column) -> Column:
+def _python_type(value: Column, literal: Column, schema: Column | None = None) -> Column:
     """The Python type name ``json.loads`` gives ``value``; ``literal``, the value's JSON text,
     tells an integer from a float where the VARIANT does not (4.0 and 2**64 are decimals)."""
-    schema = F.call_function("schema_of_variant", value)
+    if schema is None:
+        schema = F.call_function("schema_of_variant", value)
     integer = literal.rlike(r"^-?[0-9]+$")
     return (
         F.when(schema == "STRING", F.lit("str"))
@@ -209,11 +229,11 @@ def _python_type(value: Column, literal: Column) -> Column:
     )
 
 
-def _literals(fields: dict[str, FieldKind]) -> Column:
-    """Each field's JSON text (a number as written, integer or not): parsed again, only for
-    the rows that ask."""
-    schema = ", ".join(f"`{name}` STRING" for name in fields)
-    return F.from_json(F.col("_json_doc"), schema)
+def _literal(name: str) -> Column:
+    """The field's JSON text (a number as written: integer or not), read again only for the
+    rows that ask; ``get_json_object`` keeps whole-stage codegen, ``from_json`` would not.
+    Under duplicate keys it reads the first, where Python keeps the last."""
+    return F.get_json_object(F.col("_json_doc"), f"$.{name}")
 
 
 def _field(name: str) -> Column:
@@ -221,7 +241,8 @@ def _field(name: str) -> Column:
 
 
 def _field_type(name: str) -> Column:
-    return _python_type(_field(name), _literals({name: "str"})[name])
+    schema = F.col(f"_json_schema_{name}")
+    return _python_type(_field(name), _literal(name), schema)
 
 
 def _field_error(fields: dict[str, FieldKind]) -> Column:
@@ -266,8 +287,8 @@ def _number(name: str) -> Column:
     """The field as Python's ``float()`` makes it: a zero decimal keeps the literal's sign."""
     value = _field(name)
     double = _as(value, "double")
-    schema = F.call_function("schema_of_variant", value)
-    negative = _literals({name: "str"})[name].startswith("-")
+    schema = F.col(f"_json_schema_{name}")
+    negative = _literal(name).startswith("-")
     signed_zero = schema.startswith("DECIMAL") & (double == 0) & negative
     return F.when(signed_zero, F.lit(-0.0)).otherwise(double)
 
@@ -276,8 +297,8 @@ def _range_error(fields: dict[str, FieldKind]) -> Column:
     checks = []
     for name, kind in fields.items():
         if kind == "int":
-            schema = F.call_function("schema_of_variant", _field(name))
-            literal = _literals({name: "str"})[name]
+            schema = F.col(f"_json_schema_{name}")
+            literal = _literal(name)
             checks.append(
                 (
                     schema != "BIGINT",
@@ -288,7 +309,8 @@ def _range_error(fields: dict[str, FieldKind]) -> Column:
                 )
             )
         elif kind == "number":
-            finite = ~F.isnan(_number(name)) & (F.abs(_number(name)) != float("inf"))
+            number = F.col(f"_json_number_{name}")
+            finite = ~F.isnan(number) & (F.abs(number) != float("inf"))
             checks.append(
                 (
                     ~finite,
@@ -304,9 +326,11 @@ def _range_error(fields: dict[str, FieldKind]) -> Column:
 def _output(fields: dict[str, FieldKind]) -> Column:
     return F.struct(
         *[
-            (_number(name) if kind == "number" else _as(_field(name), _OUTPUT_TYPE[kind])).alias(
-                name
-            )
+            (
+                F.col(f"_json_number_{name}")
+                if kind == "number"
+                else _as(_field(name), _OUTPUT_TYPE[kind])
+            ).alias(name)
             for name, kind in fields.items()
         ]
     )
