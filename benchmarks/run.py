@@ -17,7 +17,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import machine, memory, peer, profile, report
+from benchmarks import machine, memory, peer, peer_delta, profile, report
 from benchmarks.data import Dataset, bench_records, create_and_fill, data_start, sparse_bad
 from benchmarks.latency import LatencyPlan
 from benchmarks.settings import BenchSettings
@@ -119,6 +119,23 @@ class Bench:
         self.log(f"peer: {_rate(result):,.0f} records/s ({result['batches']} batches)")
         return result
 
+    def peer_delta(self, kafka, data: Dataset) -> dict:
+        """The exactly-once peer (confluent-kafka + delta-rs), same processes and batches."""
+        workdir = self.workdir("peer-delta")
+        try:
+            result = peer_delta.run_peer_delta(
+                kafka.broker,
+                data.topic,
+                data.partitions,
+                workdir,
+                processes=self.s.peer_processes,
+                batch_records=self.s.batch_records,
+            )
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        self.log(f"peer (delta-rs): {_rate(result):,.0f} records/s ({result['batches']} batches)")
+        return result
+
     def processor_cost(self, worker: SparkWorker) -> float | None:
         s = self.s
         task = {
@@ -133,7 +150,8 @@ class Bench:
 
     def rounds(self, kafka, sets: dict[str, Dataset], local2: SparkWorker, local1: SparkWorker):
         began = time.monotonic()
-        self.results["throughput"] = {k: [] for k in ("noop", "delta_backup", "job", "peer")}
+        scenarios = ("noop", "delta_backup", "job", "peer", "peer_delta")
+        self.results["throughput"] = {k: [] for k in scenarios}
         self.results["scaling"] = {k: [] for k in ("local2_6p", "local1_6p", "local2_1p")}
         job_runs = []
         for round_no in range(1, self.s.repeats + 1):
@@ -157,6 +175,7 @@ class Bench:
         run = self.job(local2, main, "job")
         throughput["job"].append(_summary(run))
         throughput["peer"].append(_summary(self.peer(kafka, main)))
+        throughput["peer_delta"].append(_summary(self.peer_delta(kafka, main)))
         six = sets["scale_6p"]
         same = run if six is main else self.job(local2, six, "job-local2-6p")
         scaling["local2_6p"].append(_summary(same))
