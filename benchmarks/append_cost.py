@@ -28,8 +28,8 @@ from pathlib import Path
 from pyspark.sql import DataFrame
 
 from benchmarks.batches import Measured, kafka_rows, measure, records, stamped
+from jobs.core.columns import BACKUP_COLUMNS
 from jobs.io.delta_commits import OnceAppends, append_once
-from jobs.schemas import BACKUP_COLUMNS
 
 HOURLY = ("date", "hour")
 APP = "bench-append"
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--master", default="local[2]")
     args = p.parse_args(argv)
-    from jobs.spark_session import build_spark_session
+    from jobs.io.spark_session import build_spark_session
 
     spark = build_spark_session("kafka-stream:bench-appends", args.master)
     root = Path(tempfile.mkdtemp(prefix="bench-appends-"))

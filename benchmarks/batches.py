@@ -12,8 +12,8 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from benchmarks.data import bench_records, data_start
-from jobs.sample_data import SampleRecord
-from jobs.stamp import stamp
+from jobs.demo.sample_data import SampleRecord
+from jobs.pipeline.stamp import stamp
 
 HEADERS = pa.list_(pa.struct([("key", pa.string()), ("value", pa.binary())]))
 KAFKA_SCHEMA = pa.schema(
@@ -60,7 +60,7 @@ def kafka_rows(spark: SparkSession, found: list[SampleRecord], partitions: int =
 
 
 def stamped(kafka: DataFrame, batch_id: int = 0) -> DataFrame:
-    """The job's stamped batch (``jobs.stamp``), cached as the pipeline caches it."""
+    """The job's stamped batch (``jobs.pipeline.stamp``), cached as the pipeline caches it."""
     cached = stamp(kafka, batch_id, "UTC").persist(StorageLevel.MEMORY_AND_DISK)
     cached.count()
     return cached

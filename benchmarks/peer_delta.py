@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from benchmarks.peer import PROCESSOR, Batch, dlq_table, output_table, process
-from jobs.processor import load_processor
+from jobs.core.processor import load_processor
 
 HOURLY = ["date", "hour"]
 TABLES = {"backup": "offset", "output": "source_offset", "dlq": "offset"}

@@ -18,11 +18,11 @@ import sys
 from pyspark import StorageLevel
 
 from benchmarks.batches import kafka_rows, measure, records, stamped
-from jobs.apply import ProcessorRun
-from jobs.pipeline import count_by_partition
+from jobs.io.schemas import processed_schema
+from jobs.pipeline.apply import ProcessorRun
+from jobs.pipeline.apply_sql import processed_rows
+from jobs.pipeline.micro_batch import count_by_partition
 from jobs.processors.sql_json import json_events
-from jobs.schemas import processed_schema
-from jobs.sql_processors import processed_rows
 
 PYTHON = "jobs.processors.builtin:json_events"
 SQL = "jobs.processors.sql_json:json_events"
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--master", default="local[2]")
     args = p.parse_args(argv)
-    from jobs.spark_session import build_spark_session
+    from jobs.io.spark_session import build_spark_session
 
     spark = build_spark_session("kafka-stream:bench-processor", args.master)
     try:

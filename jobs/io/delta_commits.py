@@ -28,7 +28,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.errors import InfrastructureError
+from jobs.core.errors import InfrastructureError
 
 __all__ = [
     "CommitTag",
@@ -39,7 +39,7 @@ __all__ = [
     "find_batch",
 ]
 
-log = logging.getLogger("jobs.io")
+log = logging.getLogger(__name__)
 TAG_KEY = "kafka-stream"
 PAGES = (16, 256, 4096, 65536, None)
 

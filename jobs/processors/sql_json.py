@@ -28,7 +28,7 @@ from typing import Literal
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from jobs.failures import (
+from jobs.core.failures import (
     InvalidJson,
     MissingField,
     NestingTooDeep,
@@ -37,7 +37,7 @@ from jobs.failures import (
     UndecodableValue,
     WrongFieldType,
 )
-from jobs.sql_processors import error, first_error, sql_processor
+from jobs.processor import error, first_error, sql_processor
 
 __all__ = ["EVENT_FIELDS", "json_checks", "json_events"]
 

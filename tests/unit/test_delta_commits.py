@@ -12,7 +12,7 @@ import pytest
 from delta.tables import DeltaTable
 from pyspark.errors import AnalysisException
 
-from jobs.errors import InfrastructureError
+from jobs.core.errors import InfrastructureError
 from jobs.io.delta_commits import (
     CommitTag,
     LogAnswer,
@@ -21,7 +21,7 @@ from jobs.io.delta_commits import (
     append_tagged,
     find_batch,
 )
-from jobs.table_writes import insert_missing
+from jobs.io.table_writes import insert_missing
 
 HOURLY = ("date", "hour")
 APP = "orders-1b2c"

@@ -13,10 +13,11 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from benchmarks.batches import HEADERS, KAFKA_SCHEMA, records
-from jobs.apply import ProcessorRun
+from jobs.core.processor import is_sql_processor
+from jobs.io.schemas import processed_schema
+from jobs.pipeline.apply import ProcessorRun
+from jobs.pipeline.apply_sql import processed_rows
 from jobs.processors.sql_json import json_events
-from jobs.schemas import processed_schema
-from jobs.sql_processors import is_sql_processor, processed_rows
 from tests.e2e.test_bad_input import CATALOGUE, MAX_RECORD_BYTES, START_MS
 
 PYTHON = "jobs.processors.builtin:json_events"
@@ -54,7 +55,7 @@ def kafka_rows(spark, sent: list[Sent]) -> DataFrame:
         },
         schema=KAFKA_SCHEMA,
     )
-    from jobs.stamp import stamp
+    from jobs.pipeline.stamp import stamp
 
     return stamp(spark.createDataFrame(table), 0, "UTC")
 

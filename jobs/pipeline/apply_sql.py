@@ -1,40 +1,34 @@
 """The DataFrame-level processor contract: a processor written as Spark expressions.
 
-(Moves to ``jobs/pipeline/`` with the layered layout; ``jobs/pipeline.py`` still holds that name.)
-
 A SQL processor is a function ``DataFrame -> DataFrame`` declared with
 ``@sql_processor(output_schema)``. It receives the stamped records of a micro-batch (every
-column of ``jobs.stamp``) and returns the same rows, one per record, with three columns added:
+column of ``jobs.pipeline.stamp``) and returns the same rows, one per record, with three columns
+added:
 
 - ``output``: a struct of the declared output schema (ignored on failed rows);
 - ``error_type`` and ``error_message``: NULL when the record succeeded, else the DLQ's error
-  type (the vocabulary of ``jobs.failures``) and a message;
+  type (the vocabulary of ``jobs.core.failures``) and a message;
 - optionally ``error_stack``: what the DLQ shows where a Python processor shows a traceback.
 
 It never leaves the JVM: no Python worker, no Arrow exchange. ``processed_rows`` gives the
-same processed batch (``jobs.schemas.processed_schema``) as the ``mapInArrow`` path, with the
+same processed batch (``jobs.io.schemas.processed_schema``) as the ``mapInArrow`` path, with the
 job's own record checks (tombstone, size, timestamp) applied first, exactly as there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.errors import ConfigError
-from jobs.failures import NullValue, RecordTooLarge, TimestampOutOfRange
-from jobs.schemas import (
-    PASSED_THROUGH,
-    STATUS_ERROR,
-    STATUS_OK,
-    processed_schema,
-)
+from jobs.core.columns import PASSED_THROUGH, STATUS_ERROR, STATUS_OK
+from jobs.core.errors import ConfigError
+from jobs.core.failures import NullValue, RecordError, RecordTooLarge, TimestampOutOfRange
+from jobs.io.schemas import processed_schema
 
-__all__ = ["SqlProcessor", "is_sql_processor", "processed_rows", "record_checks", "sql_processor"]
+__all__ = ["SqlProcessor", "processed_rows", "record_checks"]
 
 SqlProcessor = Callable[[DataFrame], DataFrame]
 RESULT_COLUMNS = ("output", "error_type", "error_message")
@@ -42,62 +36,30 @@ RESULT_COLUMNS = ("output", "error_type", "error_message")
 _PYTHON_MICROS = (-62_135_596_800_000_000, 253_402_300_799_999_999)
 
 
-def sql_processor(output_schema: str | T.StructType) -> Callable[[Any], Any]:
-    """Declare a ``DataFrame -> DataFrame`` processor and its output schema."""
-
-    def declare(target: Any) -> Any:
-        target.output_schema = output_schema
-        target.sql_processor = True
-        return target
-
-    return declare
-
-
-def is_sql_processor(target: Any) -> bool:
-    return getattr(target, "sql_processor", False) is True
-
-
-def error(error_type: str, message: Column | str) -> Column:
-    """An ``(error_type, error_message)`` struct for a ``CASE`` of checks."""
-    text = message if isinstance(message, Column) else F.lit(message)
-    return F.struct(F.lit(error_type).alias("type"), text.alias("message"))
-
-
-def first_error(*checks: tuple[Column, Column]) -> Column:
-    """The error of the first ``(condition, error(...))`` that holds, NULL when none does."""
-    found = F.when(checks[0][0], checks[0][1])
-    for condition, value in checks[1:]:
-        found = found.when(condition, value)
-    return found
-
-
 def record_checks(max_record_bytes: int) -> Column:
-    """The job's checks before any processor, as ``jobs.apply`` makes them, in its order."""
+    """The job's checks before any processor, in the order ``jobs.pipeline.apply`` makes them."""
     size = F.coalesce(F.octet_length("key"), F.lit(0)) + F.octet_length("value")
     micros = F.unix_micros("timestamp")
-    return first_error(
-        (F.col("value").isNull(), error(NullValue.error_type, "the value is null (a tombstone)")),
-        (
-            size > max_record_bytes,
-            error(
-                RecordTooLarge.error_type,
-                F.format_string(
-                    f"key+value is %d bytes, over --max-record-bytes {max_record_bytes}", size
-                ),
-            ),
-        ),
-        (
-            (micros < _PYTHON_MICROS[0]) | (micros > _PYTHON_MICROS[1]),
-            error(
-                TimestampOutOfRange.error_type,
-                F.format_string(
-                    "the Kafka timestamp, %d ms since the epoch, lies outside the years 1 to "
-                    "9999 that a Python datetime holds",
-                    F.floor(micros / 1000),
-                ),
-            ),
-        ),
+    too_large = F.format_string(
+        f"key+value is %d bytes, over --max-record-bytes {max_record_bytes}", size
     )
+    out_of_range = F.format_string(
+        "the Kafka timestamp, %d ms since the epoch, lies outside the years 1 to 9999 that a "
+        "Python datetime holds",
+        F.floor(micros / 1000),
+    )
+    return (
+        F.when(F.col("value").isNull(), _fault(NullValue, F.lit("the value is null (a tombstone)")))
+        .when(size > max_record_bytes, _fault(RecordTooLarge, too_large))
+        .when(
+            (micros < _PYTHON_MICROS[0]) | (micros > _PYTHON_MICROS[1]),
+            _fault(TimestampOutOfRange, out_of_range),
+        )
+    )
+
+
+def _fault(failure: type[RecordError], message: Column) -> Column:
+    return F.struct(F.lit(failure.error_type).alias("type"), message.alias("message"))
 
 
 def processed_rows(
