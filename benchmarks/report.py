@@ -197,7 +197,8 @@ renamed into place, then a synchronous offset commit. **It is at least once, not
 once**: a crash after its files are renamed and before the offset commit replays the batch,
 so backup, output and DLQ get those rows twice; a reader may see a batch's backup before its
 output; there is no ledger, no atomic multi-file commit, no schema enforcement and no time
-travel. The job keeps exactly once per table (Delta `txnAppId`/`txnVersion` per batch).
+travel. The job keeps exactly once per table (each batch's Delta commits tagged with the query's
+app id and the batch id).
 
 **The exactly-once peer** (`benchmarks/peer_delta.py`) keeps the job's promise without Spark:
 the same processes, batches and processor, the three tables as hourly Delta tables written by

@@ -31,6 +31,7 @@ from pyspark.sql import functions as F
 from jobs.core.errors import InfrastructureError
 
 __all__ = [
+    "CLOCK_MARGIN_MS",
     "CommitTag",
     "LogAnswer",
     "OnceAppends",
@@ -42,6 +43,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 TAG_KEY = "kafka-stream"
 PAGES = (16, 256, 4096, 65536, None)
+# How far a table's commit timestamps (the storage's clock, or Delta's in-commit timestamps)
+# may lag the driver's clock that planned a batch: commits older than the plan minus this
+# margin need not be read.
+CLOCK_MARGIN_MS = 10 * 60 * 1000
 
 
 @dataclass(frozen=True)
@@ -182,16 +187,25 @@ class OnceAppends:
         self._lock = threading.Lock()
 
     def append(
-        self, rows: DataFrame, path: str, batch_id: int, partition_by: Sequence[str]
+        self,
+        rows: DataFrame,
+        path: str,
+        batch_id: int,
+        partition_by: Sequence[str],
+        *,
+        fallback: Fallback | None = None,
     ) -> bool:
-        """Append ``rows`` as ``batch_id`` unless the table has it; True when written."""
+        """Append ``rows`` as ``batch_id`` unless the table has it; True when written.
+
+        ``fallback`` (this table's) replaces the run's own for a batch the log cannot answer for.
+        """
         answer = self.answer(rows.sparkSession, path, batch_id)
         if answer is LogAnswer.COMMITTED:
             log.info("batch %d of %s is already in %s: append skipped", batch_id, self.app_id, path)
             return False
         try:
             if answer is LogAnswer.UNKNOWN:
-                self.write_unknown(rows, path, batch_id)
+                self.write_unknown(rows, path, batch_id, fallback or self.fallback)
             else:
                 append_tagged(rows, path, CommitTag(self.app_id, batch_id), partition_by)
         except BaseException:
@@ -213,8 +227,10 @@ class OnceAppends:
                 self._last_batch.setdefault(path, scan.last_batch)
         return scan.answer(batch_id)
 
-    def write_unknown(self, rows: DataFrame, path: str, batch_id: int) -> None:
-        if self.fallback is None:
+    def write_unknown(
+        self, rows: DataFrame, path: str, batch_id: int, fallback: Fallback | None
+    ) -> None:
+        if fallback is None:
             raise InfrastructureError(
                 f"cannot tell whether batch {batch_id} of {self.app_id} is in {path}: the "
                 "table's log was cleaned past it (delta.logRetentionDuration); restart with "
@@ -227,7 +243,7 @@ class OnceAppends:
             batch_id,
             self.app_id,
         )
-        self.fallback(rows, path)
+        fallback(rows, path)
 
     def forget(self, path: str) -> None:
         with self._lock:

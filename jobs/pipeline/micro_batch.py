@@ -1,8 +1,8 @@
 """The ``foreachBatch`` function: one micro-batch from Kafka rows to every table.
 
 Order matters: backup first (a processor bug can never lose raw data), then the processor,
-then output and DLQ, then the ledger. In the stream each Delta append carries
-``txnAppId``/``txnVersion=batch_id``, so when Spark replays a batch after a crash, tables that
+then output and DLQ, then the ledger. In the stream each Delta append is tagged with the
+query's app id and the batch id, so when Spark replays a batch after a crash, tables that
 already have it skip the write; replays run the same steps with writes keyed by source record
 (``jobs.io.table_writes``).
 """
@@ -36,14 +36,14 @@ from jobs.core.ledger import STREAM, LedgerEntry, ledger_rows
 from jobs.io.schemas import LEDGER_SCHEMA, processed_schema
 from jobs.io.sinks import KafkaTopic, as_json_records, with_error_headers
 from jobs.io.spark_errors import is_worker_death
-from jobs.io.table_writes import KeyedWrites, TxnWrites
+from jobs.io.table_writes import KeyedWrites, OnceWrites
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.poison import PoisonIsolation, covering_exactly, crash_rows
 from jobs.pipeline.stamp import stamp
 
 __all__ = ["Destinations", "MicroBatchPipeline", "TableWrites"]
 
-TableWrites = TxnWrites | KeyedWrites
+TableWrites = OnceWrites | KeyedWrites
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Destinations:
 class MicroBatchPipeline:
     """Callable given to ``foreachBatch``, and the core of every replay.
 
-    ``writes`` gives the table writes of a batch: ``TxnWrites`` for the stream (idempotent per
+    ``writes`` gives the table writes of a batch: ``OnceWrites`` for the stream (idempotent per
     batch id), ``KeyedWrites`` for replays (idempotent per source record). ``backup`` says
     whether the batch is archived here (``write``), already comes from the archive
     (``is-source``) or is not archived by this run (``skip``).
