@@ -37,7 +37,7 @@ from jobs.core.failures import NullValue, RecordTooLarge, error_message, error_s
 from jobs.core.processor import load_processor
 from jobs.processor import Record
 
-PROCESSOR = "jobs.processors.builtin:json_events"
+PROCESSOR = "jobs.processors.builtin:JsonEvents"
 MAX_RECORD_BYTES = 1_048_576
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 HEADERS = pa.list_(pa.struct([("key", pa.string()), ("value", pa.binary())]))

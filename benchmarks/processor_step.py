@@ -24,7 +24,7 @@ from jobs.pipeline.apply_sql import processed_rows
 from jobs.pipeline.micro_batch import count_by_partition
 from jobs.processors.sql_json import json_events
 
-PYTHON = "jobs.processors.builtin:json_events"
+PYTHON = "jobs.processors.builtin:JsonEvents"
 SQL = "jobs.processors.sql_json:json_events"
 MAX_RECORD_BYTES = 1_048_576
 

@@ -10,13 +10,19 @@ added:
   type (the vocabulary of ``jobs.core.failures``) and a message;
 - optionally ``error_stack``: what the DLQ shows where a Python processor shows a traceback.
 
-It never leaves the JVM: no Python worker, no Arrow exchange. ``processed_rows`` gives the
-same processed batch (``jobs.io.schemas.processed_schema``) as the ``mapInArrow`` path, with the
-job's own record checks (tombstone, size, timestamp) applied first, exactly as there.
+It never leaves the JVM: no Python worker, no Arrow exchange. So what guards the Python path
+does not apply: no per-record ``--record-timeout`` (Spark expressions end), no isolation of a
+record that kills the Python worker (there is none); a failing expression (a bug in the
+processor, not a bad record) fails the batch before its checkpoint commit.
+
+``processed_rows`` gives the same processed batch (``jobs.io.schemas.processed_schema``) as the
+``mapInArrow`` path, with the job's own record checks (tombstone, size, timestamp) applied
+first, exactly as there.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from pyspark.sql import Column, DataFrame
@@ -26,14 +32,31 @@ from pyspark.sql import types as T
 from jobs.core.columns import PASSED_THROUGH, STATUS_ERROR, STATUS_OK
 from jobs.core.errors import ConfigError
 from jobs.core.failures import NullValue, RecordError, RecordTooLarge, TimestampOutOfRange
+from jobs.core.processor import is_sql_processor, load_processor
 from jobs.io.schemas import processed_schema
+from jobs.pipeline.apply import ProcessorRun
 
-__all__ = ["SqlProcessor", "processed_rows", "record_checks"]
+__all__ = ["SqlProcessor", "in_the_jvm", "processed_rows", "record_checks"]
 
 SqlProcessor = Callable[[DataFrame], DataFrame]
 RESULT_COLUMNS = ("output", "error_type", "error_message")
 # The microseconds a Python datetime holds: 0001-01-01 to 9999-12-31T23:59:59.999999 UTC.
 _PYTHON_MICROS = (-62_135_596_800_000_000, 253_402_300_799_999_999)
+
+
+def in_the_jvm(run: ProcessorRun) -> Callable[[DataFrame], DataFrame] | None:
+    """The batch through ``run``'s processor as Spark expressions, when it is a
+    ``@sql_processor``; None for a Python processor (``mapInArrow`` over ``run``)."""
+    target = load_processor(run.processor_path).target
+    if not is_sql_processor(target):
+        return None
+    return functools.partial(
+        processed_rows,
+        processor=target,
+        output_schema=run.output_schema,
+        processor_path=run.processor_path,
+        max_record_bytes=run.max_record_bytes,
+    )
 
 
 def record_checks(max_record_bytes: int) -> Column:

@@ -38,6 +38,7 @@ from jobs.io.sinks import KafkaTopic, as_json_records, with_error_headers
 from jobs.io.spark_errors import is_worker_death
 from jobs.io.table_writes import KeyedWrites, OnceWrites
 from jobs.pipeline.apply import ProcessorRun
+from jobs.pipeline.apply_sql import in_the_jvm
 from jobs.pipeline.poison import PoisonIsolation, covering_exactly, crash_rows
 from jobs.pipeline.stamp import stamp
 
@@ -85,6 +86,7 @@ class MicroBatchPipeline:
         self.mode = mode
         self.backup = backup
         self.on_batch = on_batch
+        self.sql = in_the_jvm(run)
         self._lock = threading.Lock()
         self._stop_requested = False
 
@@ -134,8 +136,12 @@ class MicroBatchPipeline:
         return BatchStats(batch_id, tuple(partitions), time.monotonic() - began, lap.seconds)
 
     def run_processor(self, rows: DataFrame, batch_id: int) -> tuple[DataFrame, list]:
-        """The processed batch (cached) and its counts; records that kill the Python worker
-        are isolated and sent to the DLQ as ``WorkerCrash`` (``jobs.pipeline.poison``)."""
+        """The processed batch (cached) and its counts: in the JVM for a ``@sql_processor``,
+        else in Python workers, where records that kill the worker are isolated and sent to
+        the DLQ as ``WorkerCrash`` (``jobs.pipeline.poison``)."""
+        if self.sql is not None:
+            processed = self.sql(rows).persist(StorageLevel.MEMORY_AND_DISK)
+            return processed, count_by_partition(processed)
         schema = processed_schema(self.run.output_schema)
         processed = rows.mapInArrow(self.run, schema).persist(StorageLevel.MEMORY_AND_DISK)
         try:

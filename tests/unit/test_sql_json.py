@@ -20,7 +20,7 @@ from jobs.pipeline.apply_sql import processed_rows
 from jobs.processors.sql_json import json_events
 from tests.e2e.test_bad_input import CATALOGUE, MAX_RECORD_BYTES, START_MS
 
-PYTHON = "jobs.processors.builtin:json_events"
+PYTHON = "jobs.processors.builtin:JsonEvents"
 SQL = "jobs.processors.sql_json:json_events"
 # Types whose messages are built the same way on both paths; the others say the same thing
 # in other words (Python's json and codecs word their errors their own way).
