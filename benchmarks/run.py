@@ -19,6 +19,7 @@ from pathlib import Path
 
 from benchmarks import machine, memory, peer, peer_delta, profile, report
 from benchmarks.data import Dataset, bench_records, create_and_fill, data_start, sparse_bad
+from benchmarks.job_run import PYTHON_PROCESSOR
 from benchmarks.latency import LatencyPlan
 from benchmarks.settings import BenchSettings
 from benchmarks.worker_client import SparkWorker
@@ -93,9 +94,11 @@ class Bench:
 
     # -- throughput and scaling ------------------------------------------------------------
 
-    def spark_run(self, worker: SparkWorker, kind: str, data: Dataset, name: str = "") -> dict:
+    def spark_run(
+        self, worker: SparkWorker, kind: str, data: Dataset, name: str = "", **extra
+    ) -> dict:
         """One Spark scenario (``noop``, ``delta`` or ``job``) over all of ``data``."""
-        task = {"kind": kind, "topic": data.topic, "workdir": self.workdir(name or kind)}
+        task = {"kind": kind, "topic": data.topic, "workdir": self.workdir(name or kind), **extra}
         result = worker.run(task | {"batch_records": batch_limit(data, self.s.batch_records)})
         self.log(f"{name or kind}: {_rate(result):,.0f} records/s ({result['batches']} batches)")
         return result
@@ -150,7 +153,7 @@ class Bench:
 
     def rounds(self, kafka, sets: dict[str, Dataset], local2: SparkWorker, local1: SparkWorker):
         began = time.monotonic()
-        scenarios = ("noop", "delta_backup", "job", "peer", "peer_delta")
+        scenarios = ("noop", "delta_backup", "job", "job_python", "peer", "peer_delta")
         self.results["throughput"] = {k: [] for k in scenarios}
         self.results["scaling"] = {k: [] for k in ("local2_6p", "local1_6p", "local2_1p")}
         job_runs = []
@@ -174,6 +177,8 @@ class Bench:
         throughput["delta_backup"].append(_summary(self.spark_run(local2, "delta", main)))
         run = self.job(local2, main, "job")
         throughput["job"].append(_summary(run))
+        python = self.spark_run(local2, "job", main, "job-python", processor=PYTHON_PROCESSOR)
+        throughput["job_python"].append(_summary(python))
         throughput["peer"].append(_summary(self.peer(kafka, main)))
         throughput["peer_delta"].append(_summary(self.peer_delta(kafka, main)))
         six = sets["scale_6p"]
