@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 import uuid
@@ -30,7 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from benchmarks.peer import PROCESSOR, Batch, dlq_table, output_table, process
+from benchmarks.peer import PROCESSOR, Batch, dlq_table, output_table, process, run_consumers
 from jobs.core.processor import load_processor
 
 HOURLY = ["date", "hour"]
@@ -162,33 +161,15 @@ def run_peer_delta(
     """Start ``processes`` consumers, each with its share of the partitions; time them together."""
     group = f"bench-peer-delta-{uuid.uuid4().hex[:8]}"
     create_tables(workdir)
-    shares = [list(range(partitions))[i::processes] for i in range(processes)]
-    children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.peer_delta",
-                *("--bootstrap", bootstrap, "--topic", topic, "--group", group),
-                *("--partitions", ",".join(map(str, share)), "--workdir", str(workdir)),
-                *("--batch-records", str(max(1, batch_records // processes))),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for share in shares
-        if share
-    ]
-    reports = []
-    for child in children:
-        stdout, _ = child.communicate()
-        if child.returncode != 0:
-            raise RuntimeError(f"an exactly-once peer consumer exited with code {child.returncode}")
-        reports.append(json.loads(stdout.strip().splitlines()[-1]))
-    seconds = max(r["ended"] for r in reports) - min(r["began"] for r in reports)
-    counted = ("records", "backed_up", "output", "filtered", "dlq")
-    summed = {k: sum(r[k] for r in reports) for k in counted}
-    return {**summed, "seconds": seconds, "batches": sum(r["batches"] for r in reports)}
+    args = ["--bootstrap", bootstrap, "--topic", topic, "--group", group]
+    args += ["--workdir", str(workdir), "--batch-records", str(max(1, batch_records // processes))]
+    return run_consumers(
+        "benchmarks.peer_delta",
+        lambda i, share: [*args, "--partitions", ",".join(map(str, share))],
+        partitions,
+        processes,
+        counted=("records", "backed_up", "output", "filtered", "dlq"),
+    )
 
 
 def create_tables(workdir: Path) -> None:

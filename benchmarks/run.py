@@ -107,26 +107,20 @@ class Bench:
         return self.spark_run(worker, "job", data, name)
 
     def peer(self, kafka, data: Dataset) -> dict:
-        workdir = self.workdir("peer")
-        try:
-            result = peer.run_peer(
-                kafka.broker,
-                data.topic,
-                data.partitions,
-                workdir,
-                processes=self.s.peer_processes,
-                batch_records=self.s.batch_records,
-            )
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-        self.log(f"peer: {_rate(result):,.0f} records/s ({result['batches']} batches)")
-        return result
+        """The at-least-once peer (confluent-kafka + pyarrow)."""
+        return self.consumers(kafka, data, "peer", "peer", peer.run_peer)
 
     def peer_delta(self, kafka, data: Dataset) -> dict:
         """The exactly-once peer (confluent-kafka + delta-rs), same processes and batches."""
-        workdir = self.workdir("peer-delta")
+        return self.consumers(
+            kafka, data, "peer (delta-rs)", "peer-delta", peer_delta.run_peer_delta
+        )
+
+    def consumers(self, kafka, data: Dataset, name: str, folder: str, run) -> dict:
+        """A peer's consumer processes over all of ``data``; ``run`` is its ``run_*``."""
+        workdir = self.workdir(folder)
         try:
-            result = peer_delta.run_peer_delta(
+            result = run(
                 kafka.broker,
                 data.topic,
                 data.partitions,
@@ -136,7 +130,7 @@ class Bench:
             )
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        self.log(f"peer (delta-rs): {_rate(result):,.0f} records/s ({result['batches']} batches)")
+        self.log(f"{name}: {_rate(result):,.0f} records/s ({result['batches']} batches)")
         return result
 
     def processor_cost(self, worker: SparkWorker) -> float | None:
