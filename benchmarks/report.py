@@ -333,13 +333,15 @@ def profiles(r: dict) -> str:
 
 Mean micro-batch of the median job run (the first batch, which creates the tables, left
 out), and of the busiest latency run. Measured without touching the job: Spark's progress
-events, the job's own step laps, and each Delta append's `save()` interval split at the moment
-its last data file was written (from the table's log). The Kafka read happens inside the
-backup write (the first action on the cached batch); it is estimated from the `noop` ceiling
-at the same batch size. The processor's Python work alone, the job's `ProcessorRun` on an
-Arrow batch of these records outside Spark, costs {_cost(r)} per record; spread over 2 cores
-it gives the "Python per-record work" line, and the rest of the processor step is Spark's
-Arrow exchange with its Python workers, caching the result and counting it.
+events, the job's own step times, and each Delta append's `save()` interval split at the
+moment its last data file was written (from the table's log). The steps overlap (backup beside
+the processor, output beside DLQ, each from its own driver thread), so the parts add up to
+more than the batch: each is the step's own time, the work of the others included where they
+shared the cores. The Kafka read happens inside the first action on the cached batch (the
+backup or the processor, whichever reads first); it is estimated from the `noop` ceiling at
+the same batch size. The built-in JSON processor runs in the JVM (Spark SQL), so its step has
+no Python share (the two "of which" lines stay empty); its Python twin's work alone, the job's
+`ProcessorRun` on an Arrow batch of these records outside Spark, costs {_cost(r)} per record.
 
 | Step | {head} |
 |---|{"---|---|" * len(columns)}

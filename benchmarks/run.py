@@ -25,7 +25,6 @@ from benchmarks.settings import BenchSettings
 from benchmarks.worker_client import SparkWorker
 
 WARMUP_RECORDS = 20_000
-LOCAL2_CORES = 2
 
 
 class Bench:
@@ -190,10 +189,9 @@ class Bench:
         return self.profile_of(median_run, read_per_batch)
 
     def profile_of(self, run: dict, read_per_batch: float | None = None) -> dict:
-        """The mean batch of a job run, its processor step split with the measured cost."""
-        found = profile.batch_profiles(run, read_per_batch)
-        cost = self.results.get("processor_us_per_record")
-        return profile.mean_profile(profile.split_processor(found, cost, cores=LOCAL2_CORES))
+        """The mean batch of a job run. Its processor (the built-in, Spark SQL) has no Python
+        share to split off."""
+        return profile.mean_profile(profile.batch_profiles(run, read_per_batch))
 
     # -- latency ---------------------------------------------------------------------------
 
