@@ -117,7 +117,8 @@ class MicroBatchPipeline:
         processed: list[DataFrame] = []
         try:
             with ThreadPoolExecutor(2, thread_name_prefix=f"batch-{batch_id}") as pool:
-                step = inheritable_thread_target(steps.run)  # the batch's Spark job group
+                # each step's thread runs in the batch's job group and with its tags
+                step = inheritable_thread_target(rows.sparkSession)(steps.run)
                 backup = pool.submit(step, "backup", self.write_backup, rows, writes, batch_id)
                 try:
                     partitions = self.process_and_write(
