@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobs.io.delta_commits import CommitTag
+
 
 @dataclass(frozen=True)
 class Commit:
@@ -42,6 +44,8 @@ def _commit(path: Path) -> Commit:
             batch_id = action["txn"]["version"]
         elif "commitInfo" in action:
             started = action["commitInfo"]["timestamp"]
+            tag = CommitTag.parse(action["commitInfo"].get("userMetadata"))
+            batch_id = tag.batch_id if tag else batch_id
         elif "add" in action:
             adds.append(action["add"])
     return Commit(

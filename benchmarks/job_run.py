@@ -16,7 +16,8 @@ from pathlib import Path
 
 from benchmarks.progress import QueryProgress
 
-PROCESSOR = "jobs.processors.builtin:json_events"
+PROCESSOR = "jobs.processors.builtin:json_events"  # the built-in: Spark SQL, in the JVM
+PYTHON_PROCESSOR = "jobs.processors.builtin:JsonEvents"  # the same, as a Python processor
 TABLES = ("backup", "output", "dlq")
 
 
@@ -29,6 +30,7 @@ def job_argv(
     batch_records: int | None,
     master: str,
     extra: tuple[str, ...] = (),
+    processor: str = PROCESSOR,
 ) -> list[str]:
     argv = [
         "--bootstrap-servers",
@@ -36,7 +38,7 @@ def job_argv(
         "--topics",
         topic,
         "--processor",
-        PROCESSOR,
+        processor,
         "--checkpoint",
         str(workdir / "checkpoint"),
         "--backup-path",

@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +37,7 @@ from jobs.core.failures import NullValue, RecordTooLarge, error_message, error_s
 from jobs.core.processor import load_processor
 from jobs.processor import Record
 
-PROCESSOR = "jobs.processors.builtin:json_events"
+PROCESSOR = "jobs.processors.builtin:JsonEvents"
 MAX_RECORD_BYTES = 1_048_576
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 HEADERS = pa.list_(pa.struct([("key", pa.string()), ("value", pa.binary())]))
@@ -267,28 +267,31 @@ def run_peer(
     batch_records: int,
 ) -> dict:
     """Start ``processes`` consumers, each with its share of the partitions; time them together."""
+    args = ["--bootstrap", bootstrap, "--topic", topic, "--workdir", str(workdir)]
+    args += ["--batch-records", str(max(1, batch_records // processes))]
+    return run_consumers(
+        "benchmarks.peer",
+        lambda i, share: [*args, "--partitions", ",".join(map(str, share)), "--name", f"peer{i}"],
+        partitions,
+        processes,
+        counted=("records", "output", "filtered", "dlq"),
+    )
+
+
+def run_consumers(
+    module: str,
+    argv: Callable[[int, list[int]], list[str]],
+    partitions: int,
+    processes: int,
+    *,
+    counted: tuple[str, ...],
+) -> dict:
+    """``python -m module *argv(i, share)`` per process (a static share of the partitions
+    each), timed together from the first start to the last end; their ``counted`` totals."""
     shares = [list(range(partitions))[i::processes] for i in range(processes)]
     children = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.peer",
-                "--bootstrap",
-                bootstrap,
-                "--topic",
-                topic,
-                "--partitions",
-                ",".join(map(str, share)),
-                "--workdir",
-                str(workdir),
-                "--batch-records",
-                str(max(1, batch_records // processes)),
-                "--name",
-                f"peer{i}",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
+            [sys.executable, "-m", module, *argv(i, share)], stdout=subprocess.PIPE, text=True
         )
         for i, share in enumerate(shares)
         if share
@@ -297,10 +300,10 @@ def run_peer(
     for child in children:
         stdout, _ = child.communicate()
         if child.returncode != 0:
-            raise RuntimeError(f"a peer consumer exited with code {child.returncode}")
+            raise RuntimeError(f"a consumer of {module} exited with code {child.returncode}")
         reports.append(json.loads(stdout.strip().splitlines()[-1]))
     seconds = max(r["ended"] for r in reports) - min(r["began"] for r in reports)
-    summed = {k: sum(r[k] for r in reports) for k in ("records", "output", "filtered", "dlq")}
+    summed = {k: sum(r[k] for r in reports) for k in counted}
     return {**summed, "seconds": seconds, "batches": sum(r["batches"] for r in reports)}
 
 

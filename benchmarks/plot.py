@@ -16,6 +16,7 @@ SHORT = {
     "delta_backup": "Kafka → Delta backup\n(ceiling)",
     "job": "this job\n(full pipeline)",
     "peer": "peer consumer\n(confluent-kafka)",
+    "peer_delta": "exactly-once peer\n(confluent-kafka + delta-rs)",
 }
 
 

@@ -14,7 +14,7 @@ import pyarrow as pa
 from jobs.demo.sample_data import SampleRecord
 
 log = logging.getLogger("benchmarks")
-PROCESSOR = "jobs.processors.builtin:json_events"
+PROCESSOR = "jobs.processors.builtin:JsonEvents"
 HEADERS = pa.list_(pa.struct([("key", pa.string()), ("value", pa.binary())]))
 
 

@@ -70,20 +70,6 @@ def batch_profiles(run: dict, read_per_batch: float | None = None) -> list[dict[
     return profiles
 
 
-def split_processor(
-    profiles: list[dict[str, float]], us_per_record: float | None, cores: int
-) -> list[dict[str, float]]:
-    """Split each processor step into the Python work (``us_per_record`` measured alone,
-    spread over ``cores``) and the rest; unchanged when the cost was not measured."""
-    if not us_per_record:
-        return profiles
-    for p in profiles:
-        python = min(p["processor"], us_per_record * p["records"] / 1e6 / cores)
-        p["processor_python"] = python
-        p["processor_exchange"] = p["processor"] - python
-    return profiles
-
-
 def mean_profile(profiles: list[dict[str, float]]) -> dict[str, float]:
     """The mean batch, leaving out the first (it creates the tables) when there are 3 or more;
     steps that were not measured stay out."""

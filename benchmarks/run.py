@@ -17,14 +17,14 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import machine, memory, peer, profile, report
+from benchmarks import machine, memory, peer, peer_delta, profile, report
 from benchmarks.data import Dataset, bench_records, create_and_fill, data_start, sparse_bad
+from benchmarks.job_run import PYTHON_PROCESSOR
 from benchmarks.latency import LatencyPlan
 from benchmarks.settings import BenchSettings
 from benchmarks.worker_client import SparkWorker
 
 WARMUP_RECORDS = 20_000
-LOCAL2_CORES = 2
 
 
 class Bench:
@@ -93,9 +93,11 @@ class Bench:
 
     # -- throughput and scaling ------------------------------------------------------------
 
-    def spark_run(self, worker: SparkWorker, kind: str, data: Dataset, name: str = "") -> dict:
+    def spark_run(
+        self, worker: SparkWorker, kind: str, data: Dataset, name: str = "", **extra
+    ) -> dict:
         """One Spark scenario (``noop``, ``delta`` or ``job``) over all of ``data``."""
-        task = {"kind": kind, "topic": data.topic, "workdir": self.workdir(name or kind)}
+        task = {"kind": kind, "topic": data.topic, "workdir": self.workdir(name or kind), **extra}
         result = worker.run(task | {"batch_records": batch_limit(data, self.s.batch_records)})
         self.log(f"{name or kind}: {_rate(result):,.0f} records/s ({result['batches']} batches)")
         return result
@@ -104,9 +106,20 @@ class Bench:
         return self.spark_run(worker, "job", data, name)
 
     def peer(self, kafka, data: Dataset) -> dict:
-        workdir = self.workdir("peer")
+        """The at-least-once peer (confluent-kafka + pyarrow)."""
+        return self.consumers(kafka, data, "peer", "peer", peer.run_peer)
+
+    def peer_delta(self, kafka, data: Dataset) -> dict:
+        """The exactly-once peer (confluent-kafka + delta-rs), same processes and batches."""
+        return self.consumers(
+            kafka, data, "peer (delta-rs)", "peer-delta", peer_delta.run_peer_delta
+        )
+
+    def consumers(self, kafka, data: Dataset, name: str, folder: str, run) -> dict:
+        """A peer's consumer processes over all of ``data``; ``run`` is its ``run_*``."""
+        workdir = self.workdir(folder)
         try:
-            result = peer.run_peer(
+            result = run(
                 kafka.broker,
                 data.topic,
                 data.partitions,
@@ -116,7 +129,7 @@ class Bench:
             )
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        self.log(f"peer: {_rate(result):,.0f} records/s ({result['batches']} batches)")
+        self.log(f"{name}: {_rate(result):,.0f} records/s ({result['batches']} batches)")
         return result
 
     def processor_cost(self, worker: SparkWorker) -> float | None:
@@ -133,7 +146,8 @@ class Bench:
 
     def rounds(self, kafka, sets: dict[str, Dataset], local2: SparkWorker, local1: SparkWorker):
         began = time.monotonic()
-        self.results["throughput"] = {k: [] for k in ("noop", "delta_backup", "job", "peer")}
+        scenarios = ("noop", "delta_backup", "job", "job_python", "peer", "peer_delta")
+        self.results["throughput"] = {k: [] for k in scenarios}
         self.results["scaling"] = {k: [] for k in ("local2_6p", "local1_6p", "local2_1p")}
         job_runs = []
         for round_no in range(1, self.s.repeats + 1):
@@ -156,7 +170,10 @@ class Bench:
         throughput["delta_backup"].append(_summary(self.spark_run(local2, "delta", main)))
         run = self.job(local2, main, "job")
         throughput["job"].append(_summary(run))
+        python = self.spark_run(local2, "job", main, "job-python", processor=PYTHON_PROCESSOR)
+        throughput["job_python"].append(_summary(python))
         throughput["peer"].append(_summary(self.peer(kafka, main)))
+        throughput["peer_delta"].append(_summary(self.peer_delta(kafka, main)))
         six = sets["scale_6p"]
         same = run if six is main else self.job(local2, six, "job-local2-6p")
         scaling["local2_6p"].append(_summary(same))
@@ -172,10 +189,9 @@ class Bench:
         return self.profile_of(median_run, read_per_batch)
 
     def profile_of(self, run: dict, read_per_batch: float | None = None) -> dict:
-        """The mean batch of a job run, its processor step split with the measured cost."""
-        found = profile.batch_profiles(run, read_per_batch)
-        cost = self.results.get("processor_us_per_record")
-        return profile.mean_profile(profile.split_processor(found, cost, cores=LOCAL2_CORES))
+        """The mean batch of a job run. Its processor (the built-in, Spark SQL) has no Python
+        share to split off."""
+        return profile.mean_profile(profile.batch_profiles(run, read_per_batch))
 
     # -- latency ---------------------------------------------------------------------------
 

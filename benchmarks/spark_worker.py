@@ -55,6 +55,7 @@ class Worker:
             trigger="available-now",
             batch_records=task["batch_records"],
             master=self.master,
+            processor=task.get("processor", job_run.PROCESSOR),
         )
         result = job_run.run_job(argv, self.recorder.reset())
         return {**result, "commits": _commits(workdir)}

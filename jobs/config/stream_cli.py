@@ -104,7 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="when the checkpoint has no offsets (lost or moved aside), start where the "
         "ledger says the job stopped, instead of --starting-offsets",
     )
-    run.add_argument("--name", help="job name: the Spark app name and the Delta txnAppId prefix")
+    run.add_argument(
+        "--name",
+        help="job name: the Spark app name and the prefix of the app id its Delta commits carry",
+    )
     run.add_argument("--master", help="Spark master when not run by spark-submit (local[2])")
     run.add_argument("--config", metavar="FILE", help="settings file (TOML or JSON)")
     return p

@@ -12,6 +12,7 @@ __all__ = [
     "ERROR_COLUMNS",
     "KAFKA_SHAPE",
     "LEDGER_COLUMNS",
+    "LEDGER_KEY",
     "ORIGINAL",
     "OUTPUT_KEY",
     "PARTITION_COLUMNS",
@@ -65,6 +66,8 @@ LEDGER_COLUMNS = (
 )
 
 RECORD_KEY = ("topic", "partition", "offset")
+# A ledger row's identity: one per run, batch, topic-partition and hour.
+LEDGER_KEY = ("run_id", "batch_id", "topic", "partition", *PARTITION_COLUMNS)
 OUTPUT_KEY = ("source_topic", "source_partition", "source_offset", "source_index")
 SOURCE_COLUMNS = {
     "topic": "source_topic",

@@ -1,8 +1,9 @@
 """The ledger: per run, batch, topic-partition and hour, the offsets read and where every
 record went.
 
-The streaming job writes it after the tables, in the same idempotent way (``txnAppId``/
-``txnVersion``), so a replayed batch adds no second row; replays append one row per chunk.
+The streaming job writes it after the tables, in the same idempotent way (its commit tagged
+with the app id and batch id), so a replayed batch adds no second row; replays append one row
+per chunk.
 The audit reads it beside the tables, and ``--resume-from-ledger`` restarts from it.
 """
 

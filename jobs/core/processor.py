@@ -21,7 +21,15 @@ from typing import Any
 
 from jobs.core.errors import ConfigError
 
-__all__ = ["Headers", "LoadedProcessor", "Record", "load_processor", "processor"]
+__all__ = [
+    "Headers",
+    "LoadedProcessor",
+    "Record",
+    "is_sql_processor",
+    "load_processor",
+    "processor",
+    "sql_processor",
+]
 
 Headers = tuple[tuple[str, bytes | None], ...]
 _DOTTED_NAME = re.compile(r"[^\W\d]\w*(\.[^\W\d]\w*)*")
@@ -55,6 +63,22 @@ def processor(output_schema: str | Any) -> Callable[[Any], Any]:
         return target
 
     return declare
+
+
+def sql_processor(output_schema: str | Any) -> Callable[[Any], Any]:
+    """Declare a ``DataFrame -> DataFrame`` processor of Spark expressions and its output
+    schema: ``@sql_processor("id LONG, name STRING")`` (see ``jobs.pipeline.apply_sql``)."""
+
+    def declare(target: Any) -> Any:
+        target.output_schema = output_schema
+        target.sql_processor = True
+        return target
+
+    return declare
+
+
+def is_sql_processor(target: Any) -> bool:
+    return getattr(target, "sql_processor", False) is True
 
 
 @dataclass(frozen=True)

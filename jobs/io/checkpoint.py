@@ -1,10 +1,10 @@
 """Refuse a checkpoint that belongs to another job, instead of silently mixing two.
 
 Spark resumes from whatever checkpoint it is given. A checkpoint of another job name would
-change the Delta ``txnAppId`` prefix (a replayed batch would then be written twice), and one
-of another topic set would resume some partitions and start others from scratch. So the job
-keeps a small marker beside Spark's files, and compares the marker and Spark's last offsets
-with its settings before it starts.
+change the app id the tables' commits are tagged with (a replayed batch would then be written
+twice), and one of another topic set would resume some partitions and start others from
+scratch. So the job keeps a small marker beside Spark's files, and compares the marker and
+Spark's last offsets with its settings before it starts.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from pyspark.sql import SparkSession
 
 from jobs.core.errors import ConfigError
 
-__all__ = ["MARKER", "HadoopFiles", "check_checkpoint", "checkpoint_has_offsets"]
+__all__ = [
+    "MARKER",
+    "HadoopFiles",
+    "check_checkpoint",
+    "checkpoint_has_offsets",
+    "last_planned_ms",
+]
 
 MARKER = "kafka-stream-job.json"
 
@@ -93,12 +99,19 @@ def _check_marker(marker: dict, checkpoint: str, name: str) -> None:
         )
 
 
-def last_offsets_topics(files: HadoopFiles) -> set[str] | None:
-    """Topics in Spark's newest offset-log entry; None when the log is empty."""
+def newest_offsets(files: HadoopFiles) -> list[str] | None:
+    """The lines of Spark's newest offset-log entry; None when the log is empty."""
     batches = [int(n) for n in files.names("offsets") if n.isdecimal()]
     if not batches:
         return None
-    lines = files.read(f"offsets/{max(batches)}").splitlines()
+    return files.read(f"offsets/{max(batches)}").splitlines()
+
+
+def last_offsets_topics(files: HadoopFiles) -> set[str] | None:
+    """Topics in Spark's newest offset-log entry; None when the log is empty."""
+    lines = newest_offsets(files)
+    if lines is None:
+        return None
     sources = [json.loads(line) for line in lines[2:] if line.startswith("{")]
     return {topic for source in sources for topic in source}
 
@@ -106,3 +119,16 @@ def last_offsets_topics(files: HadoopFiles) -> set[str] | None:
 def checkpoint_has_offsets(spark: SparkSession, checkpoint: str) -> bool:
     """True when Spark would resume from the checkpoint (its offset log has an entry)."""
     return any(name.isdecimal() for name in HadoopFiles(spark, checkpoint).names("offsets"))
+
+
+def last_planned_ms(spark: SparkSession, checkpoint: str) -> int | None:
+    """When Spark planned the newest batch of the offset log (its ``batchTimestampMs``), in ms
+    since the epoch; None when the log is empty.
+
+    That batch is the only one a restart may replay, and none of its table commits can be
+    older than this instant."""
+    lines = newest_offsets(HadoopFiles(spark, checkpoint))
+    if not lines or len(lines) < 2 or not lines[1].startswith("{"):
+        return None
+    planned = json.loads(lines[1]).get("batchTimestampMs")
+    return int(planned) if planned is not None else None

@@ -1,4 +1,4 @@
-"""Where a micro-batch's rows go: Delta tables (idempotent per batch) and Kafka topics."""
+"""Kafka topics as sinks of a micro-batch's rows (the Delta tables: ``jobs.io.table_writes``)."""
 
 from __future__ import annotations
 
@@ -7,34 +7,10 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.core.columns import PARTITION_COLUMNS
 from jobs.io.kafka_source import spark_kafka_options
 from jobs.io.schemas import HEADERS
 
-__all__ = ["KafkaTopic", "append_delta", "as_json_records", "with_error_headers"]
-
-
-def append_delta(
-    rows: DataFrame,
-    path: str,
-    *,
-    app_id: str,
-    version: int,
-    partition_by: tuple[str, ...] = PARTITION_COLUMNS,
-) -> None:
-    """Append once: Delta skips the write if ``app_id`` already committed ``version``.
-
-    That is what makes a replayed micro-batch (crash after this commit, before Spark's
-    checkpoint commit) a no-op for this table.
-    """
-    (
-        rows.write.format("delta")
-        .mode("append")
-        .option("txnAppId", app_id)
-        .option("txnVersion", version)
-        .partitionBy(*partition_by)
-        .save(path)
-    )
+__all__ = ["KafkaTopic", "as_json_records", "with_error_headers"]
 
 
 @dataclass(frozen=True)

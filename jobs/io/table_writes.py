@@ -1,11 +1,14 @@
 """How a batch's rows reach the Delta tables: two kinds of idempotence.
 
 The streaming job has a batch id that Spark replays unchanged after a crash, so each table
-append carries ``txnAppId``/``txnVersion`` and Delta skips a version it has already
-committed (``TxnWrites``). A replay has no such id: the same range may be replayed by a later
-run, in other chunks, with another processor. Its writes are keyed by source coordinates
-instead (``KeyedWrites``): a ``MERGE`` inserts only the rows the table lacks, failures update
-the DLQ row they already have, and records that now succeed mark their DLQ row resolved.
+append is tagged with the query's app id and the batch id, and a table whose log already holds
+that batch skips it (``OnceWrites``, over ``jobs.io.delta_commits.OnceAppends``: the log tail is
+read once per table and query run, never the table's whole state). A replay has no such id: the
+same range may be replayed by a later run, in other chunks, with another processor. Its writes
+are keyed by source coordinates instead (``KeyedWrites``): a ``MERGE`` inserts only the rows the
+table lacks, failures update the DLQ row they already have, and records that now succeed mark
+their DLQ row resolved. The stream falls back to the same keyed inserts for a batch its
+tables' logs were cleaned past.
 """
 
 from __future__ import annotations
@@ -20,41 +23,57 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.core.columns import OUTPUT_KEY, RECORD_KEY
-from jobs.io.sinks import append_delta
+from jobs.core.columns import LEDGER_KEY, OUTPUT_KEY, PARTITION_COLUMNS, RECORD_KEY
+from jobs.io.delta_commits import OnceAppends
 from jobs.io.spark_errors import is_concurrent_commit
 
-__all__ = ["KeyedWrites", "T", "TxnWrites"]
+__all__ = ["KeyedWrites", "OnceWrites", "T"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class TxnWrites:
-    """Appends that Delta skips when ``app_id`` already committed ``version``."""
+class OnceWrites:
+    """The stream's writes of ``batch_id``: each table gets the batch once.
 
-    app_id: str
-    version: int
+    ``appends`` is the query run's (one per start of the query, so that it reads each table's
+    log once). Where a log was cleaned past the batch, the rows go in by their key instead.
+    """
+
+    appends: OnceAppends
+    batch_id: int
 
     @property
     def run_id(self) -> str:
-        return self.app_id
+        return self.appends.app_id
 
     def backup(self, rows: DataFrame, path: str) -> None:
-        append_delta(rows, path, app_id=self.app_id, version=self.version)
+        self._append(rows, path, RECORD_KEY)
 
     def output(self, rows: DataFrame, path: str) -> None:
-        append_delta(rows, path, app_id=self.app_id, version=self.version)
+        self._append(rows, path, OUTPUT_KEY)
 
     def dlq(self, rows: DataFrame, path: str) -> None:
-        append_delta(rows, path, app_id=self.app_id, version=self.version)
+        self._append(rows, path, RECORD_KEY)
 
     def resolve(self, done: DataFrame, path: str) -> None:
         """The stream reads each record once: it never finds an earlier failure to resolve."""
 
     def ledger(self, rows: DataFrame, path: str) -> None:
-        append_delta(rows, path, app_id=self.app_id, version=self.version, partition_by=())
+        self._append(rows, path, LEDGER_KEY, partition_by=())
+
+    def _append(
+        self,
+        rows: DataFrame,
+        path: str,
+        key: tuple[str, ...],
+        partition_by: tuple[str, ...] = PARTITION_COLUMNS,
+    ) -> None:
+        def by_key(rows: DataFrame, path: str) -> None:
+            insert_missing(rows, path, key)
+
+        self.appends.append(rows, path, self.batch_id, partition_by, fallback=by_key)
 
 
 @dataclass(frozen=True)

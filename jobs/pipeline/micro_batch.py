@@ -1,10 +1,11 @@
 """The ``foreachBatch`` function: one micro-batch from Kafka rows to every table.
 
-Order matters: backup first (a processor bug can never lose raw data), then the processor,
-then output and DLQ, then the ledger. In the stream each Delta append carries
-``txnAppId``/``txnVersion=batch_id``, so when Spark replays a batch after a crash, tables that
-already have it skip the write; replays run the same steps with writes keyed by source record
-(``jobs.io.table_writes``).
+The steps overlap where they do not depend on each other (``jobs.pipeline.steps``): the backup
+beside the processor (a processor bug can never lose raw data: the batch fails, and its replay
+writes the backup), output beside DLQ; the ledger last, once every table has the batch. In the
+stream each Delta append is tagged with the query's app id and the batch id, so when Spark
+replays a batch after a crash, tables that already have it skip the write; replays run the same
+steps with writes keyed by source record (``jobs.io.table_writes``).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from pyspark import StorageLevel
+from pyspark import StorageLevel, inheritable_thread_target
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -36,14 +38,16 @@ from jobs.core.ledger import STREAM, LedgerEntry, ledger_rows
 from jobs.io.schemas import LEDGER_SCHEMA, processed_schema
 from jobs.io.sinks import KafkaTopic, as_json_records, with_error_headers
 from jobs.io.spark_errors import is_worker_death
-from jobs.io.table_writes import KeyedWrites, TxnWrites
+from jobs.io.table_writes import KeyedWrites, OnceWrites
 from jobs.pipeline.apply import ProcessorRun
+from jobs.pipeline.apply_sql import in_the_jvm
 from jobs.pipeline.poison import PoisonIsolation, covering_exactly, crash_rows
 from jobs.pipeline.stamp import stamp
+from jobs.pipeline.steps import Steps
 
 __all__ = ["Destinations", "MicroBatchPipeline", "TableWrites"]
 
-TableWrites = TxnWrites | KeyedWrites
+TableWrites = OnceWrites | KeyedWrites
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class Destinations:
 class MicroBatchPipeline:
     """Callable given to ``foreachBatch``, and the core of every replay.
 
-    ``writes`` gives the table writes of a batch: ``TxnWrites`` for the stream (idempotent per
+    ``writes`` gives the table writes of a batch: ``OnceWrites`` for the stream (idempotent per
     batch id), ``KeyedWrites`` for replays (idempotent per source record). ``backup`` says
     whether the batch is archived here (``write``), already comes from the archive
     (``is-source``) or is not archived by this run (``skip``).
@@ -85,6 +89,7 @@ class MicroBatchPipeline:
         self.mode = mode
         self.backup = backup
         self.on_batch = on_batch
+        self.sql = in_the_jvm(run)
         self._lock = threading.Lock()
         self._stop_requested = False
 
@@ -103,39 +108,81 @@ class MicroBatchPipeline:
             pass
 
     def process(self, kafka_rows: DataFrame, batch_id: int) -> BatchStats:
+        """backup ∥ (process → output ∥ DLQ), then the ledger: a failure in any step raises
+        once every step has ended, before the ledger and Spark's checkpoint commit."""
         began, started_at = time.monotonic(), datetime.now(UTC)
-        lap = Laps()
+        steps = Steps()
         writes = self.writes(batch_id)
         rows = stamp(kafka_rows, batch_id, self.timezone).persist(StorageLevel.MEMORY_AND_DISK)
-        processed = None
+        processed: list[DataFrame] = []
         try:
-            if self.backup == "write":
-                writes.backup(rows.select(*BACKUP_COLUMNS), self.to.backup_path)
-            lap("read_and_backup")
-            crash_point("after-backup", batch_id)
-            processed, partitions = self.run_processor(rows, batch_id)
-            lap("process")
-            if any(p.output for p in partitions):
-                self.write_output(processed.where(F.col("status") == STATUS_OK), writes)
-            lap("output")
-            crash_point("after-output", batch_id)
-            if any(p.dlq for p in partitions):
-                self.write_dlq(processed.where(F.col("status") == STATUS_ERROR), writes)
-            writes.resolve(succeeded(processed), self.to.dlq_path)
-            lap("dlq")
-            crash_point("after-dlq", batch_id)
+            with ThreadPoolExecutor(2, thread_name_prefix=f"batch-{batch_id}") as pool:
+                # each step's thread runs in the batch's job group and with its tags
+                step = inheritable_thread_target(rows.sparkSession)(steps.run)
+                backup = pool.submit(step, "backup", self.write_backup, rows, writes, batch_id)
+                try:
+                    partitions = self.process_and_write(
+                        rows, writes, batch_id, pool, steps, processed, step
+                    )
+                finally:
+                    steps.settle([backup])
             if self.to.ledger_path and partitions:
-                self.write_ledger(kafka_rows.sparkSession, batch_id, partitions, started_at, writes)
-                lap("ledger")
+                ledger = (kafka_rows.sparkSession, batch_id, partitions, started_at, writes)
+                steps.run("ledger", self.write_ledger, *ledger)
         finally:
-            rows.unpersist()
-            if processed is not None:
-                processed.unpersist()
-        return BatchStats(batch_id, tuple(partitions), time.monotonic() - began, lap.seconds)
+            for cached in (rows, *processed):
+                cached.unpersist()
+        return BatchStats(batch_id, tuple(partitions), time.monotonic() - began, steps.seconds)
+
+    def process_and_write(
+        self,
+        rows: DataFrame,
+        writes: TableWrites,
+        batch_id: int,
+        pool: ThreadPoolExecutor,
+        steps: Steps,
+        cached: list[DataFrame],
+        step: Callable,
+    ) -> list[PartitionStats]:
+        """The processor, then output (another thread) beside the DLQ (this one)."""
+        processed, partitions = steps.run("process", self.run_processor, rows, batch_id)
+        cached.append(processed)
+        output = pool.submit(
+            step, "output", self.output_step, processed, partitions, writes, batch_id
+        )
+        try:
+            steps.run("dlq", self.dlq_step, processed, partitions, writes, batch_id)
+        finally:
+            steps.settle([output])
+        return partitions
+
+    def write_backup(self, rows: DataFrame, writes: TableWrites, batch_id: int) -> None:
+        if self.backup == "write":
+            writes.backup(rows.select(*BACKUP_COLUMNS), self.to.backup_path)
+        crash_point("after-backup", batch_id)
+
+    def output_step(
+        self, processed: DataFrame, partitions: list, writes: TableWrites, batch_id: int
+    ) -> None:
+        if any(p.output for p in partitions):
+            self.write_output(processed.where(F.col("status") == STATUS_OK), writes)
+        crash_point("after-output", batch_id)
+
+    def dlq_step(
+        self, processed: DataFrame, partitions: list, writes: TableWrites, batch_id: int
+    ) -> None:
+        if any(p.dlq for p in partitions):
+            self.write_dlq(processed.where(F.col("status") == STATUS_ERROR), writes)
+        writes.resolve(succeeded(processed), self.to.dlq_path)
+        crash_point("after-dlq", batch_id)
 
     def run_processor(self, rows: DataFrame, batch_id: int) -> tuple[DataFrame, list]:
-        """The processed batch (cached) and its counts; records that kill the Python worker
-        are isolated and sent to the DLQ as ``WorkerCrash`` (``jobs.pipeline.poison``)."""
+        """The processed batch (cached) and its counts: in the JVM for a ``@sql_processor``,
+        else in Python workers, where records that kill the worker are isolated and sent to
+        the DLQ as ``WorkerCrash`` (``jobs.pipeline.poison``)."""
+        if self.sql is not None:
+            processed = self.sql(rows).persist(StorageLevel.MEMORY_AND_DISK)
+            return processed, count_by_partition(processed)
         schema = processed_schema(self.run.output_schema)
         processed = rows.mapInArrow(self.run, schema).persist(StorageLevel.MEMORY_AND_DISK)
         try:
@@ -201,19 +248,6 @@ def succeeded(processed: DataFrame) -> DataFrame:
         .select(*RECORD_KEY, "date", "hour")
         .distinct()
     )
-
-
-class Laps:
-    """Seconds spent in each step of a batch, for the batch log line and the profile."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._last = time.monotonic()
-
-    def __call__(self, step: str) -> None:
-        now = time.monotonic()
-        self.seconds[step] = round(now - self._last, 3)
-        self._last = now
 
 
 def count_by_partition(processed: DataFrame) -> list[PartitionStats]:

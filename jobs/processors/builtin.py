@@ -1,4 +1,10 @@
-"""Pass-through and JSON-validating processors."""
+"""The built-in processors: pass-through, and JSON parse and validate.
+
+``json_events`` is the demo's events processor, written as Spark expressions
+(``jobs.processors.sql_json``: it never leaves the JVM). ``JsonEvents`` is the same processor in
+Python, record for record (a differential test holds them equal); it serves the peers of the
+bench and subclasses (``JsonProcessor``) that shape their rows in Python.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +22,9 @@ from jobs.core.failures import (
     WrongFieldType,
 )
 from jobs.processor import Record, processor
+from jobs.processors.sql_json import json_events
 
-__all__ = ["JsonEvents", "JsonProcessor", "passthrough"]
+__all__ = ["JsonEvents", "JsonProcessor", "json_events", "passthrough"]
 
 
 @processor("key BINARY, value BINARY")
@@ -89,9 +96,6 @@ class JsonEvents(JsonProcessor):
         if not math.isfinite(amount):
             raise NumberOutOfRange("field 'amount' does not fit a DOUBLE (not a finite number)")
         return {**{k: obj[k] for k in ("event_id", "user_id", "kind")}, "amount": amount}
-
-
-json_events = JsonEvents
 
 
 def _parse_json(text: str) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,13 +18,14 @@ from jobs.config.stream import JobConfig
 from jobs.core.batch_stats import BatchStats, RunTotals
 from jobs.core.errors import InfrastructureError
 from jobs.core.processor import LoadedProcessor
-from jobs.io.checkpoint import check_checkpoint
+from jobs.io.checkpoint import check_checkpoint, last_planned_ms
+from jobs.io.delta_commits import CLOCK_MARGIN_MS, OnceAppends
 from jobs.io.group_commit import GroupCommitter
 from jobs.io.kafka_source import stream_rows
 from jobs.io.output_schema import resolve_output_schema
 from jobs.io.sinks import KafkaTopic
 from jobs.io.spark_errors import failure_message
-from jobs.io.table_writes import TxnWrites
+from jobs.io.table_writes import OnceWrites
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
 from jobs.runs.resume import finish_cut_short, resume_point
@@ -41,7 +43,7 @@ class StreamingJob:
         self.totals = RunTotals()
         self.stop_reason: str | None = None
         self._query_id = threading.Event()
-        self._app_id = ""
+        self._appends: OnceAppends | None = None
         self._committer = (
             GroupCommitter(config.commit_group, config.bootstrap_servers, config.kafka_options)
             if config.commit_group
@@ -56,7 +58,7 @@ class StreamingJob:
         self.pipeline = MicroBatchPipeline(
             run,
             self.destinations(),
-            writes=lambda batch_id: TxnWrites(self.app_id(), batch_id),
+            writes=lambda batch_id: OnceWrites(self.appends(), batch_id),
             timezone=self.config.timezone,
             job_name=self.config.name,
             on_batch=self.after_batch,
@@ -67,8 +69,10 @@ class StreamingJob:
             if self.config.resume_from_ledger
             else None
         )
+        not_before_ms = self.not_before_ms()
         query = self.start(self.pipeline, starting or self.config.starting_offsets)
-        self._app_id = f"{self.config.name}-{query.id}"
+        app_id = f"{self.config.name}-{query.id}"
+        self._appends = OnceAppends(app_id, not_before_ms=not_before_ms)
         self._query_id.set()
         try:
             self.watch(query)
@@ -140,10 +144,18 @@ class StreamingJob:
             return
         self.stop_reason = reason
 
-    def app_id(self) -> str:
-        if not self._query_id.wait(60):
+    def appends(self) -> OnceAppends:
+        """The table appends of this query run, tagged with ``--name`` and the query's id (kept
+        in the checkpoint, so a restart tags as the run it replays)."""
+        if not self._query_id.wait(60) or self._appends is None:
             raise InfrastructureError("the streaming query did not report its id within 60s")
-        return self._app_id
+        return self._appends
+
+    def not_before_ms(self) -> int:
+        """No batch this run writes can have been committed to a table before this instant:
+        the newest batch of the checkpoint was planned then (a new checkpoint: now)."""
+        planned = last_planned_ms(self.spark, self.config.checkpoint)
+        return (planned if planned is not None else int(time.time() * 1000)) - CLOCK_MARGIN_MS
 
     def output_schema(self) -> T.StructType:
         c = self.config

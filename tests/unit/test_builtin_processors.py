@@ -20,6 +20,7 @@ from jobs.core.failures import (
 )
 from jobs.pipeline.output_rows import output_rows
 from jobs.processor import Record
+from jobs.processors import sql_json
 from jobs.processors.builtin import JsonEvents, json_events, passthrough
 
 EVENTS_SCHEMA = T.StructType(
@@ -79,8 +80,9 @@ def test_biggest_bigint_is_fine():
     assert JsonEvents().process(record(event(user_id=2**63 - 1)))["user_id"] == 2**63 - 1
 
 
-def test_json_events_is_the_class():
-    assert json_events is JsonEvents
+def test_json_events_is_the_sql_twin_of_the_class():
+    assert json_events is sql_json.json_events and json_events.sql_processor
+    assert json_events.output_schema == JsonEvents.output_schema
     assert JsonEvents.output_schema == "event_id STRING, user_id BIGINT, amount DOUBLE, kind STRING"
 
 

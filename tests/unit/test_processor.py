@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from jobs.core.errors import ConfigError
-from jobs.core.processor import LoadedProcessor, load_processor
+from jobs.core.processor import LoadedProcessor, is_sql_processor, load_processor
 from jobs.processor import Record, processor
 from jobs.processors.builtin import JsonEvents, passthrough
 
@@ -39,8 +39,9 @@ def test_load_passthrough():
         assert call(record(b"v")) == {"key": b"k", "value": b"v"}
 
 
-def test_load_json_events():
-    loaded = load_processor("jobs.processors.builtin:json_events")
+def test_the_built_in_json_events_is_the_sql_one_and_its_python_twin_loads_too():
+    assert is_sql_processor(load_processor("jobs.processors.builtin:json_events").target)
+    loaded = load_processor("jobs.processors.builtin:JsonEvents")
     assert loaded.target is JsonEvents
     assert loaded.is_class
     assert loaded.output_schema == "event_id STRING, user_id BIGINT, amount DOUBLE, kind STRING"

@@ -27,5 +27,12 @@ def test_processor_authors_import_record_and_processor_from_jobs_processor():
     from jobs import processor
     from jobs.core import processor as contract
 
-    assert processor.__all__ == ["Headers", "Record", "processor"]
+    assert processor.__all__ == [
+        "Headers",
+        "Record",
+        "error",
+        "first_error",
+        "processor",
+        "sql_processor",
+    ]
     assert processor.Record is contract.Record and processor.processor is contract.processor
