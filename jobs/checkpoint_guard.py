@@ -10,11 +10,12 @@ with its settings before it starts.
 from __future__ import annotations
 
 import json
+import uuid
 
 from pyspark.sql import SparkSession
 
 from jobs.config import JobConfig
-from jobs.errors import ConfigError
+from jobs.errors import ConfigError, InfrastructureError
 
 MARKER = "kafka-stream-job.json"
 
@@ -53,19 +54,25 @@ class HadoopFiles:
         return bytes(data).decode("utf-8")
 
     def write(self, name: str, text: str) -> None:
-        path = self._path(name)
-        stream = self._fs(path).create(path, True)
+        """All or nothing: a temporary file renamed to ``name`` (atomic on local filesystems
+        and HDFS; an object store shows an object only once it is whole)."""
+        path, temporary = self._path(name), self._path(f".{name}.{uuid.uuid4().hex}.tmp")
+        fs = self._fs(path)
+        stream = fs.create(temporary, True)
         try:
             stream.write(bytearray(text.encode("utf-8")))
         finally:
             stream.close()
+        if not fs.rename(temporary, path):
+            fs.delete(temporary, False)
+            raise InfrastructureError(f"could not write {path.toString()}")
 
 
 def check_checkpoint(spark: SparkSession, config: JobConfig) -> None:
     """Fail (exit 2, naming --checkpoint) when the checkpoint is another job's; mark a new one."""
     files = HadoopFiles(spark, config.checkpoint)
     if files.exists(MARKER):
-        _check_marker(json.loads(files.read(MARKER)), config)
+        _check_marker(read_marker(files, config), config)
     topics = last_offsets_topics(files)
     if topics is not None and config.topics and topics != set(config.topics):
         raise ConfigError(
@@ -76,6 +83,21 @@ def check_checkpoint(spark: SparkSession, config: JobConfig) -> None:
         )
     if not files.exists(MARKER):
         files.write(MARKER, json.dumps({"name": config.name, "topics": sorted(config.topics)}))
+
+
+def read_marker(files: HadoopFiles, config: JobConfig) -> dict:
+    try:
+        marker = json.loads(files.read(MARKER))
+        if not isinstance(marker, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as e:
+        raise ConfigError(
+            "--checkpoint",
+            f"{files.root}/{MARKER} is unreadable ({str(e).splitlines()[0]}). If this "
+            f"checkpoint is job {config.name!r}'s, delete that file: the next start writes it "
+            "again (Spark's offsets are elsewhere)",
+        ) from None
+    return marker
 
 
 def _check_marker(marker: dict, config: JobConfig) -> None:

@@ -36,7 +36,10 @@ settings file (--config): TOML or JSON with the flag names as keys, e.g.
   kafka-option = ["security.protocol=SASL_SSL"]
 Flags given on the command line win over the file.
 
-exit codes: 0 finished or stopped cleanly · 1 failed while running · 2 bad settings
+exit codes: 0 finished (available-now/once done, --stop-at-offsets reached) · 1 failed while
+running · 2 bad settings, or the checkpoint is another job's or in use by a running job (named) ·
+3 stopped by SIGTERM/SIGINT: the running batch finished and its checkpoint commit was written;
+run again to go on
 
 example:
   python -m jobs.stream --bootstrap-servers 127.0.0.1:9092 --topics orders \\

@@ -21,7 +21,3 @@ class ConfigError(JobError):
 
 class InfrastructureError(JobError):
     """Kafka, storage or Spark failed in a way no record is to blame for."""
-
-
-class StopRequested(JobError):
-    """Raised at the start of a batch once a graceful stop was asked for; never a failure."""

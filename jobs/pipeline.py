@@ -9,7 +9,6 @@ already have it skip the write; replays run the same steps with writes keyed by 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from pyspark.sql import functions as F
 
 from jobs.apply import ProcessorRun
 from jobs.batch_stats import BatchStats, PartitionStats
-from jobs.errors import StopRequested
 from jobs.faults import crash_point
 from jobs.ledger import LedgerEntry, ledger_rows
 from jobs.poison import PoisonIsolation, covering_exactly, crash_rows, is_worker_death
@@ -82,22 +80,11 @@ class MicroBatchPipeline:
         self.mode = mode
         self.backup = backup
         self.on_batch = on_batch
-        self._lock = threading.Lock()
-        self._stop_requested = False
 
     def __call__(self, kafka_rows: DataFrame, batch_id: int) -> None:
-        with self._lock:
-            if self._stop_requested:
-                raise StopRequested(f"batch {batch_id} not started: a stop was requested")
-            stats = self.process(kafka_rows, batch_id)
-            crash_point("before-checkpoint", batch_id)
-            self.on_batch(stats)
-
-    def request_stop(self) -> None:
-        """Let the running batch finish; a batch that starts afterwards refuses to run."""
-        self._stop_requested = True
-        with self._lock:
-            pass
+        stats = self.process(kafka_rows, batch_id)
+        crash_point("before-checkpoint", batch_id)
+        self.on_batch(stats)
 
     def process(self, kafka_rows: DataFrame, batch_id: int) -> BatchStats:
         began, started_at = time.monotonic(), datetime.now(UTC)

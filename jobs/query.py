@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from pyspark.errors import StreamingQueryException
 from pyspark.sql import DataFrame, SparkSession
@@ -18,6 +15,7 @@ from jobs.apply import ProcessorRun
 from jobs.batch_stats import BatchStats, RunTotals
 from jobs.checkpoint_guard import check_checkpoint
 from jobs.config import JobConfig
+from jobs.core.stop_request import StopRequest
 from jobs.errors import InfrastructureError
 from jobs.group_commit import GroupCommitter
 from jobs.kafka_offsets import broker_offsets
@@ -32,6 +30,7 @@ from jobs.resume import (
     starting_offsets,
     unrecorded,
 )
+from jobs.runs.graceful_stop import GracefulStop
 from jobs.sinks import KafkaTopic
 from jobs.table_writes import KeyedWrites, TxnWrites
 
@@ -39,12 +38,18 @@ log = logging.getLogger("jobs.stream")
 
 
 class StreamingJob:
-    def __init__(self, spark: SparkSession, config: JobConfig, loaded: LoadedProcessor) -> None:
+    def __init__(
+        self,
+        spark: SparkSession,
+        config: JobConfig,
+        loaded: LoadedProcessor,
+        stop: StopRequest | None = None,
+    ) -> None:
         self.spark = spark
         self.config = config
         self.loaded = loaded
         self.totals = RunTotals()
-        self.stop_reason: str | None = None
+        self.stop = stop or StopRequest()
         self._query_id = threading.Event()
         self._app_id = ""
         self._committer = (
@@ -68,6 +73,9 @@ class StreamingJob:
         )
         check_checkpoint(self.spark, self.config)
         starting = self.resume_point(run) if self.config.resume_from_ledger else None
+        if self.stop.reason:
+            log.info("stopping (%s) before the query starts", self.stop.reason)
+            return self.totals
         query = self.start(self.pipeline, starting or self.config.starting_offsets)
         self._app_id = f"{self.config.name}-{query.id}"
         self._query_id.set()
@@ -145,23 +153,20 @@ class StreamingJob:
         return reader.load()
 
     def watch(self, query: StreamingQuery) -> None:
-        """Wait for the end, turning a stop request into a clean stop after the running batch."""
-        stopping = False
-        while query.isActive:
-            if self.stop_reason and not stopping:
-                stopping = True
-                log.info("stopping (%s) after the running batch", self.stop_reason)
-                self.pipeline.request_stop()
-                query.stop()
-                break
+        """Wait for the end; a stop request lets the trigger in flight finish and commit."""
+        stopping: GracefulStop | None = None
+        while True:
+            if self.stop.reason and stopping is None:
+                log.info("stopping (%s) after the running batch", self.stop.reason)
+                stopping = GracefulStop(query)
+                stopping.begin()
             try:
-                query.awaitTermination(0.5)
-            except StreamingQueryException as e:
-                if self.stop_reason:
+                if stopping.wait(0.5) if stopping else query.awaitTermination(0.5):
                     break
+            except StreamingQueryException as e:
                 raise InfrastructureError(failure_message(e)) from None
         error = query.exception()
-        if error is not None and not self.stop_reason:
+        if error is not None:
             raise InfrastructureError(failure_message(error))
 
     def after_batch(self, stats: BatchStats) -> None:
@@ -171,13 +176,7 @@ class StreamingJob:
             self._committer.commit(stats)
         stop_at = self.config.stop_at_offsets
         if stop_at and self.totals.reached(stop_at):
-            self.stop_reason = "--stop-at-offsets reached"
-
-    def request_stop(self, reason: str) -> None:
-        if self.stop_reason:
-            log.info("%s again: already stopping after the running batch", reason)
-            return
-        self.stop_reason = reason
+            self.stop.ask("--stop-at-offsets reached")
 
     def app_id(self) -> str:
         if not self._query_id.wait(60):
@@ -213,19 +212,3 @@ def failure_message(error: BaseException) -> str:
         line for line in str(text).splitlines() if line.strip() and not line.startswith("\tat ")
     ]
     return "the streaming query failed: " + "\n".join(lines[:6])
-
-
-@contextmanager
-def stop_signals(request_stop) -> Iterator[None]:
-    """SIGTERM/SIGINT ask for a stop after the running batch; the previous handlers come back."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    for s in previous:
-        signal.signal(s, lambda signum, frame: request_stop(signal.Signals(signum).name))
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)

@@ -1,15 +1,16 @@
 """Entry point of the streaming job: ``python -m jobs.stream`` or ``spark-submit jobs/stream.py``.
 
 Settings are checked before Spark starts (exit 2 naming the setting); the query then runs until
-its trigger is done, ``--stop-at-offsets`` is reached, or SIGTERM/SIGINT asks it to stop after
-the running batch (exit 0); any other end is a failure (exit 1) with a message a person can act on.
+its trigger is done or ``--stop-at-offsets`` is reached (exit 0), or SIGTERM/SIGINT asks it to
+stop after the running batch and its checkpoint commit (exit 3; handled from the first line of
+``main``, so a signal during start-up stops it cleanly too); any other end is a failure (exit 1)
+with a message a person can act on.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import signal
 import sys
 import time
 
@@ -22,39 +23,67 @@ if __package__ in (None, ""):  # run as a file by spark-submit
 
 from jobs.cli import parse_config
 from jobs.config import JobConfig
+from jobs.core import exit_codes
+from jobs.core.stop_request import StopRequest
 from jobs.errors import ConfigError, JobError
 from jobs.paths import check_writable
 from jobs.preflight import check_reachable, check_topics
 from jobs.processor import LoadedProcessor, load_processor
+from jobs.runs.stop_signals import handle_stop_signals, ignore_stop_signals, stop_signals
 
 log = logging.getLogger("jobs.stream")
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_logging()
-    try:
-        config = parse_config(argv)
-        loaded = check_before_start(config)
-    except JobError as e:
-        log.error("%s", e)
-        return e.exit_code
-    log.info("settings %s", json.dumps(config.describe(), default=str))
-    from jobs.query import StreamingJob, stop_signals
-    from jobs.spark_session import build_spark_session
-
-    began = time.monotonic()
-    spark = build_spark_session(f"kafka-stream:{config.name}", config.master)
-    job = StreamingJob(spark, config, loaded)
-    with stop_signals(job.request_stop):
+    with stop_signals() as stop:
+        configure_logging()
         try:
-            totals = job.run()
+            config = parse_config(argv)
+            loaded = check_before_start(config)
+            return run(config, loaded, stop)
         except JobError as e:
             log.error("%s", e)
             return e.exit_code
-        summary = totals.summary(time.monotonic() - began)
-        print(summary_text(summary, config), flush=True)
-        print(json.dumps(summary), flush=True)
-    return 0
+
+
+def run(config: JobConfig, loaded: LoadedProcessor, stop: StopRequest) -> int:
+    """Spark, the query until it ends, the summary; the exit code."""
+    log.info("settings %s", json.dumps(config.describe(), default=str))
+    if stop.reason:
+        return stopped(stop, "before Spark started")
+    totals, seconds = run_query(config, loaded, stop)
+    if totals is None:
+        return stopped(stop, "before the query started")
+    summary = totals.summary(seconds)
+    print(summary_text(summary, config), flush=True)
+    print(json.dumps(summary), flush=True)
+    return stopped(stop, "after the running batch") if stop.by_signal else exit_codes.FINISHED
+
+
+def run_query(config: JobConfig, loaded: LoadedProcessor, stop: StopRequest):
+    from jobs.query import StreamingJob
+    from jobs.spark_session import build_spark_session
+
+    began = time.monotonic()
+    try:
+        spark = build_spark_session(f"kafka-stream:{config.name}", config.master)
+    except KeyboardInterrupt:  # SIGINT between PySpark's handler and ours
+        stop.ask("SIGINT", by_signal=True)
+    handle_stop_signals(stop)
+    if stop.reason:
+        return None, 0.0
+    totals = StreamingJob(spark, config, loaded, stop).run()
+    return totals, time.monotonic() - began
+
+
+def stopped(stop: StopRequest, when: str) -> int:
+    log.info(
+        "stopped by %s %s: the checkpoint is clean, run again to go on (exit code %d)",
+        stop.reason,
+        when,
+        exit_codes.STOPPED,
+    )
+    return exit_codes.STOPPED
 
 
 def check_before_start(config: JobConfig) -> LoadedProcessor:
@@ -113,6 +142,5 @@ def configure_logging() -> None:
 
 if __name__ == "__main__":
     exit_code = main()
-    for ignored in (signal.SIGTERM, signal.SIGINT):  # only the interpreter's shutdown is left
-        signal.signal(ignored, signal.SIG_IGN)
+    ignore_stop_signals()
     sys.exit(exit_code)
