@@ -135,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="when the checkpoint has no offsets (lost or moved aside), start where the "
         "ledger says the job stopped, instead of --starting-offsets",
     )
+    run.add_argument(
+        "--checkpoint-lease",
+        metavar="DURATION",
+        help="one job per checkpoint: a job killed with kill -9 on another host blocks a "
+        "restart this long at most (default 30s; on the same host not at all)",
+    )
     run.add_argument("--name", help="job name: the Spark app name and the Delta txnAppId prefix")
     run.add_argument("--master", help="Spark master when not run by spark-submit (local[2])")
     run.add_argument("--config", metavar="FILE", help="settings file (TOML or JSON)")
@@ -189,7 +195,7 @@ def _check_file_type(key: str, value: Any) -> None:
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         )
         want = "a string or a list of strings"
-    elif key in ("broker_timeout", "record_timeout"):
+    elif key in ("broker_timeout", "record_timeout", "checkpoint_lease"):
         ok, want = isinstance(value, str | int | float), "a duration such as 30s"
     elif key == "stop_at_offsets":
         ok, want = isinstance(value, str | dict), "an object or a JSON string"
@@ -243,6 +249,9 @@ def to_config(s: dict[str, Any]) -> JobConfig:
         stop_at_offsets=_stop_at(s.get("stop_at_offsets")),
         broker_timeout=parse_duration(str(s.get("broker_timeout", "30s")), "--broker-timeout"),
         record_timeout=parse_duration(str(s.get("record_timeout", "60s")), "--record-timeout"),
+        checkpoint_lease=parse_duration(
+            str(s.get("checkpoint_lease", "30s")), "--checkpoint-lease"
+        ),
         **{k: v for k, v in s.items() if k in optional},
     )
 

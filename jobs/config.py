@@ -60,6 +60,7 @@ class JobConfig:
     name: str = "kafka-stream"
     broker_timeout: float = 30.0
     master: str = "local[2]"
+    checkpoint_lease: float = 30.0
 
     def __post_init__(self) -> None:
         _require(self.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]")
@@ -81,6 +82,7 @@ class JobConfig:
             raise ConfigError(
                 "--resume-from-ledger", "needs --ledger-path and --topics (not a pattern)"
             )
+        _check_operations(self)
         for key in self.kafka_options:
             if key.startswith("kafka."):
                 raise ConfigError("--kafka-option", f"give {key[6:]!r} without the 'kafka.' prefix")
@@ -222,3 +224,8 @@ def _check_numbers(config: JobConfig) -> None:
         raise ConfigError("--record-timeout", "must not be negative (0 means no limit)")
     if config.trigger.seconds < 0:
         raise ConfigError("--trigger", "the interval must not be negative")
+
+
+def _check_operations(config: JobConfig) -> None:
+    if config.checkpoint_lease < 3:
+        raise ConfigError("--checkpoint-lease", "must be at least 3s (renewed every third)")

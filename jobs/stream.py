@@ -26,6 +26,7 @@ from jobs.config import JobConfig
 from jobs.core import exit_codes
 from jobs.core.stop_request import StopRequest
 from jobs.errors import ConfigError, JobError
+from jobs.io.checkpoint_lock import CheckpointLock
 from jobs.paths import check_writable
 from jobs.preflight import check_reachable, check_topics
 from jobs.processor import LoadedProcessor, load_processor
@@ -49,18 +50,27 @@ def main(argv: list[str] | None = None) -> int:
 def run(config: JobConfig, loaded: LoadedProcessor, stop: StopRequest) -> int:
     """Spark, the query until it ends, the summary; the exit code."""
     log.info("settings %s", json.dumps(config.describe(), default=str))
-    if stop.reason:
-        return stopped(stop, "before Spark started")
-    totals, seconds = run_query(config, loaded, stop)
+
+    def lost(why: str) -> None:
+        stop.ask("checkpoint lease lost")
+
+    with CheckpointLock(config.checkpoint, config.name, config.checkpoint_lease, lost) as lock:
+        lock.acquire()  # a local checkpoint: before Spark starts, so a second job fails at once
+        if stop.reason:
+            return stopped(stop, "before Spark started")
+        totals, seconds = run_query(config, loaded, stop, lock)
     if totals is None:
         return stopped(stop, "before the query started")
     summary = totals.summary(seconds)
     print(summary_text(summary, config), flush=True)
     print(json.dumps(summary), flush=True)
+    if lock.lost:
+        log.error("%s: the running batch finished; the checkpoint may have another job", lock.lost)
+        return exit_codes.FAILED
     return stopped(stop, "after the running batch") if stop.by_signal else exit_codes.FINISHED
 
 
-def run_query(config: JobConfig, loaded: LoadedProcessor, stop: StopRequest):
+def run_query(config: JobConfig, loaded: LoadedProcessor, stop: StopRequest, lock):
     from jobs.query import StreamingJob
     from jobs.spark_session import build_spark_session
 
@@ -72,6 +82,7 @@ def run_query(config: JobConfig, loaded: LoadedProcessor, stop: StopRequest):
     handle_stop_signals(stop)
     if stop.reason:
         return None, 0.0
+    lock.acquire(spark)  # a checkpoint on HDFS or an object store
     totals = StreamingJob(spark, config, loaded, stop).run()
     return totals, time.monotonic() - began
 
