@@ -141,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="one job per checkpoint: a job killed with kill -9 on another host blocks a "
         "restart this long at most (default 30s; on the same host not at all)",
     )
+    run.add_argument(
+        "--heartbeat",
+        metavar="DURATION",
+        help="while no batch runs, log the last batch and the lag per partition this often "
+        "(default 5m; 0: never)",
+    )
     run.add_argument("--name", help="job name: the Spark app name and the Delta txnAppId prefix")
     run.add_argument("--master", help="Spark master when not run by spark-submit (local[2])")
     run.add_argument("--config", metavar="FILE", help="settings file (TOML or JSON)")
@@ -195,7 +201,7 @@ def _check_file_type(key: str, value: Any) -> None:
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         )
         want = "a string or a list of strings"
-    elif key in ("broker_timeout", "record_timeout", "checkpoint_lease"):
+    elif key in ("broker_timeout", "record_timeout", "checkpoint_lease", "heartbeat"):
         ok, want = isinstance(value, str | int | float), "a duration such as 30s"
     elif key == "stop_at_offsets":
         ok, want = isinstance(value, str | dict), "an object or a JSON string"
@@ -252,6 +258,7 @@ def to_config(s: dict[str, Any]) -> JobConfig:
         checkpoint_lease=parse_duration(
             str(s.get("checkpoint_lease", "30s")), "--checkpoint-lease"
         ),
+        heartbeat=parse_duration(str(s.get("heartbeat", "5m")), "--heartbeat"),
         **{k: v for k, v in s.items() if k in optional},
     )
 

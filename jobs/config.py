@@ -61,6 +61,7 @@ class JobConfig:
     broker_timeout: float = 30.0
     master: str = "local[2]"
     checkpoint_lease: float = 30.0
+    heartbeat: float = 300.0
 
     def __post_init__(self) -> None:
         _require(self.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]")
@@ -229,3 +230,5 @@ def _check_numbers(config: JobConfig) -> None:
 def _check_operations(config: JobConfig) -> None:
     if config.checkpoint_lease < 3:
         raise ConfigError("--checkpoint-lease", "must be at least 3s (renewed every third)")
+    if config.heartbeat < 0:
+        raise ConfigError("--heartbeat", "must not be negative (0: no heartbeat)")

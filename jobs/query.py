@@ -31,6 +31,7 @@ from jobs.resume import (
     unrecorded,
 )
 from jobs.runs.graceful_stop import GracefulStop
+from jobs.runs.heartbeat import IdleHeartbeat
 from jobs.sinks import KafkaTopic
 from jobs.table_writes import KeyedWrites, TxnWrites
 
@@ -50,6 +51,7 @@ class StreamingJob:
         self.loaded = loaded
         self.totals = RunTotals()
         self.stop = stop or StopRequest()
+        self._heartbeat: IdleHeartbeat | None = None
         self._query_id = threading.Event()
         self._app_id = ""
         self._committer = (
@@ -79,12 +81,18 @@ class StreamingJob:
         query = self.start(self.pipeline, starting or self.config.starting_offsets)
         self._app_id = f"{self.config.name}-{query.id}"
         self._query_id.set()
+        self._heartbeat = IdleHeartbeat(query, c.heartbeat, self.broker()).start()
         try:
             self.watch(query)
         finally:
+            self._heartbeat.stop()
             if self._committer:
                 self._committer.close()
         return self.totals
+
+    def broker(self) -> tuple[str, dict[str, str], float]:
+        c = self.config
+        return c.bootstrap_servers, c.kafka_options, c.broker_timeout
 
     def resume_point(self, run: ProcessorRun) -> str | None:
         """``--resume-from-ledger``: None when the checkpoint has offsets (Spark resumes from
@@ -172,6 +180,8 @@ class StreamingJob:
     def after_batch(self, stats: BatchStats) -> None:
         self.totals.add(stats)
         log.info("%s", stats.log_line())
+        if self._heartbeat:
+            self._heartbeat.batch_done(stats)
         if self._committer:
             self._committer.commit(stats)
         stop_at = self.config.stop_at_offsets
