@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     sinks.add_argument("--output-topic", metavar="TOPIC", help="or: output Kafka topic")
     sinks.add_argument("--dlq-topic", metavar="TOPIC", help="also send DLQ records here")
     sinks.add_argument(
+        "--dlq-topic-headers",
+        choices=("dlq", "connect", "both"),
+        help="error facts on --dlq-topic records as dlq.* headers (default), as Kafka "
+        "Connect's __connect.errors.* headers (with the stack trace), or both",
+    )
+    sinks.add_argument(
         "--ledger-path",
         metavar="PATH",
         help="ledger Delta table: per batch and partition, offsets and counts (for audits)",
@@ -242,6 +248,7 @@ def to_config(s: dict[str, Any]) -> JobConfig:
         "master",
         "dev",
         "resume_from_ledger",
+        "dlq_topic_headers",
     }
     return JobConfig(
         bootstrap_servers=s.get("bootstrap_servers", ""),

@@ -15,6 +15,7 @@ from jobs.errors import ConfigError
 from jobs.partitioning import is_known_zone
 
 TriggerKind = Literal["processing-time", "available-now", "once"]
+DLQ_TOPIC_HEADERS = ("dlq", "connect", "both")
 SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|(^|\.)key$", re.IGNORECASE)
 REDACTED = "*****(redacted)"
 _OPTION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -62,6 +63,7 @@ class JobConfig:
     master: str = "local[2]"
     checkpoint_lease: float = 30.0
     heartbeat: float = 300.0
+    dlq_topic_headers: str = "dlq"
 
     def __post_init__(self) -> None:
         _require(self.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]")
@@ -232,3 +234,9 @@ def _check_operations(config: JobConfig) -> None:
         raise ConfigError("--checkpoint-lease", "must be at least 3s (renewed every third)")
     if config.heartbeat < 0:
         raise ConfigError("--heartbeat", "must not be negative (0: no heartbeat)")
+    if config.dlq_topic_headers not in DLQ_TOPIC_HEADERS:
+        raise ConfigError(
+            "--dlq-topic-headers", f"{config.dlq_topic_headers!r}; use dlq, connect or both"
+        )
+    if config.dlq_topic_headers != "dlq" and not config.dlq_topic:
+        raise ConfigError("--dlq-topic-headers", "needs --dlq-topic")

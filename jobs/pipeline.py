@@ -175,7 +175,8 @@ class MicroBatchPipeline:
         ).select(DLQ_COLUMNS)
         writes.dlq(dlq, self.to.dlq_path)
         if self.to.dlq_topic:
-            self.to.dlq_topic.write(with_error_headers(dlq))
+            topic = self.to.dlq_topic
+            topic.write(with_error_headers(dlq, topic.error_headers, self.job_name))
 
 
 def succeeded(processed: DataFrame) -> DataFrame:

@@ -202,8 +202,8 @@ class StreamingJob:
     def destinations(self) -> Destinations:
         c = self.config
 
-        def topic(name: str | None) -> KafkaTopic | None:
-            return KafkaTopic(name, c.bootstrap_servers, c.kafka_options) if name else None
+        def topic(name: str | None, headers: str = "dlq") -> KafkaTopic | None:
+            return KafkaTopic(name, c.bootstrap_servers, c.kafka_options, headers) if name else None
 
         return Destinations(
             c.backup_path,
@@ -211,7 +211,7 @@ class StreamingJob:
             c.output_path,
             c.ledger_path,
             topic(c.output_topic),
-            topic(c.dlq_topic),
+            topic(c.dlq_topic, c.dlq_topic_headers),
         )
 
 
