@@ -71,6 +71,8 @@ def run(config: JobConfig, loaded: LoadedProcessor, stop: StopRequest) -> int:
 
 
 def run_query(config: JobConfig, loaded: LoadedProcessor, stop: StopRequest, lock):
+    """The run's totals and seconds; no totals when a stop came before the query started."""
+    from jobs.io.jvm_signals import forward_jvm_signals
     from jobs.query import StreamingJob
     from jobs.spark_session import build_spark_session
 
@@ -79,7 +81,9 @@ def run_query(config: JobConfig, loaded: LoadedProcessor, stop: StopRequest, loc
         spark = build_spark_session(f"kafka-stream:{config.name}", config.master)
     except KeyboardInterrupt:  # SIGINT between PySpark's handler and ours
         stop.ask("SIGINT", by_signal=True)
+        return None, 0.0
     handle_stop_signals(stop)
+    forward_jvm_signals(spark, stop)
     if stop.reason:
         return None, 0.0
     lock.acquire(spark)  # a checkpoint on HDFS or an object store
