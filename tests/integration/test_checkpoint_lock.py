@@ -25,7 +25,7 @@ from tests.integration.job_runs import (
     uncommitted_batches,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # a busy machine: whole Spark runs
 
 
 def holding(log) -> bool:
@@ -41,7 +41,7 @@ def test_a_second_job_on_a_held_checkpoint_fails_at_once_naming_the_holder(
     args = paths.args(kafka_utils.broker, name, "jobs.processors.builtin:passthrough")
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
     first = start_subprocess([*args, "--trigger", "processing-time=1s"], first_log)
-    assert_eventually(lambda: holding(first_log), True, timeout=120, interval=0.1)
+    assert_eventually(lambda: holding(first_log), True, timeout=300, interval=0.1)
 
     second = start_subprocess([*args, "--trigger", "available-now"], second_log)
 
@@ -55,7 +55,7 @@ def test_a_second_job_on_a_held_checkpoint_fails_at_once_naming_the_holder(
     assert "Traceback" not in text and "WARNING: Using incubator" not in text, "before Spark"
 
     first.send_signal(signal.SIGTERM)
-    assert first.wait(timeout=120) == exit_codes.STOPPED, first_log.read_text()[-3000:]
+    assert first.wait(timeout=600) == exit_codes.STOPPED, first_log.read_text()[-3000:]
     assert not (tmp_path / "checkpoint" / LEASE_FILE).exists(), "released on a clean exit"
 
 
@@ -70,7 +70,7 @@ def test_a_holder_killed_with_kill_9_does_not_block_its_restart(
     killed = start_subprocess(
         [*args, "--trigger", "processing-time=0s", "--max-offsets-per-trigger", "15"], log
     )
-    assert_eventually(lambda: batch_ids(log.read_text()) != [], True, timeout=180, interval=0.1)
+    assert_eventually(lambda: batch_ids(log.read_text()) != [], True, timeout=900, interval=0.1)
     killed.send_signal(signal.SIGKILL)
     assert killed.wait(timeout=60) == -signal.SIGKILL
     assert (tmp_path / "checkpoint" / LEASE_FILE).exists()
@@ -78,7 +78,7 @@ def test_a_holder_killed_with_kill_9_does_not_block_its_restart(
     restart_log = tmp_path / "restart.log"
     restart = start_subprocess([*args, "--trigger", "available-now"], restart_log)
 
-    assert restart.wait(timeout=300) == exit_codes.FINISHED, restart_log.read_text()[-3000:]
+    assert restart.wait(timeout=900) == exit_codes.FINISHED, restart_log.read_text()[-3000:]
     assert f"pid {killed.pid}" in restart_log.read_text().split("taking over the checkpoint")[1]
     backed_up = [(r["partition"], r["offset"]) for r in table(spark, paths.backup).collect()]
     assert not [c for c, n in collections.Counter(backed_up).items() if n > 1]

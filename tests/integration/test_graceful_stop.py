@@ -23,7 +23,7 @@ from tests.integration.job_runs import (
     uncommitted_batches,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # a busy machine: whole Spark runs
 STEPS = ("after-backup", "after-output", "after-dlq", "before-checkpoint")
 
 
@@ -55,7 +55,7 @@ def assert_restart_repeats_nothing(args: list[str], stopped_log: str, tmp_path) 
     stopped = batch_ids(stopped_log)
     log = tmp_path / "restart.log"
     job = start_subprocess([*args, "--trigger", "available-now"], log)
-    assert job.wait(timeout=300) == exit_codes.FINISHED, log.read_text()[-3000:]
+    assert job.wait(timeout=900) == exit_codes.FINISHED, log.read_text()[-3000:]
     again = set(stopped) & set(batch_ids(log.read_text()))
     assert not again, f"batches run again after the stop: {sorted(again)}"
 
@@ -77,13 +77,13 @@ def test_a_signal_during_a_batch_finishes_it_then_stops_cleanly(
     log = tmp_path / "job.log"
     marker = tmp_path / "a-batch-is-running"
     job = start_subprocess(args, log, SLOW_PROCESSOR_MARKER=str(marker))
-    assert_eventually(marker.exists, True, timeout=180, interval=0.1)
+    assert_eventually(marker.exists, True, timeout=600, interval=0.1)
 
     job.send_signal(signum)
     stopping = f"stopping ({signum.name}) after the running batch"
     assert_eventually(lambda: stopping in log.read_text(), True, timeout=30, interval=0.1)
     job.send_signal(signum)
-    assert job.wait(timeout=120) == exit_codes.STOPPED, log.read_text()[-3000:]
+    assert job.wait(timeout=600) == exit_codes.STOPPED, log.read_text()[-3000:]
 
     text = log.read_text()
     assert f"{signum.name} again: already stopping" in text
@@ -112,7 +112,7 @@ def test_sigterm_at_each_step_of_a_batch_leaves_nothing_to_run_again(
     running = [*args, "--trigger", "processing-time=0s", "--max-offsets-per-trigger", "15"]
 
     job = start_subprocess(running, log, KAFKA_STREAM_FAULT=f"sigterm@{step}:+2")
-    assert job.wait(timeout=300) == exit_codes.STOPPED, log.read_text()[-3000:]
+    assert job.wait(timeout=900) == exit_codes.STOPPED, log.read_text()[-3000:]
 
     text = log.read_text()
     assert "stopping (SIGTERM) after the running batch" in text
@@ -137,7 +137,7 @@ def test_sigterm_during_start_up_stops_cleanly(kafka_utils, topic, tmp_path, mom
         assert_eventually(lambda: " settings {" in log.read_text(), True, timeout=60, interval=0.05)
     job.send_signal(signal.SIGTERM)
 
-    assert job.wait(timeout=180) == exit_codes.STOPPED, log.read_text()[-3000:]
+    assert job.wait(timeout=900) == exit_codes.STOPPED, log.read_text()[-3000:]
     text = log.read_text()
     assert "stopped by SIGTERM" in text and "ERROR" not in text, text[-3000:]
     assert uncommitted_batches(paths.checkpoint) == []
@@ -152,11 +152,11 @@ def test_sigterm_between_triggers_does_not_wait_for_the_next_one(kafka_utils, to
     args = topics_args(paths, kafka_utils.broker, source, out, dlq)
     log = tmp_path / "job.log"
     job = start_subprocess([*args, "--trigger", "processing-time=1h"], log)
-    assert_eventually(lambda: batch_ids(log.read_text()) == [0], True, timeout=180, interval=0.1)
+    assert_eventually(lambda: batch_ids(log.read_text()) == [0], True, timeout=600, interval=0.1)
 
     job.send_signal(signal.SIGTERM)
 
-    assert job.wait(timeout=120) == exit_codes.STOPPED, log.read_text()[-3000:]
+    assert job.wait(timeout=600) == exit_codes.STOPPED, log.read_text()[-3000:]
     assert uncommitted_batches(paths.checkpoint) == []
     assert_restart_repeats_nothing(args, log.read_text(), tmp_path)
     assert_each_key_once(kafka_utils, out, dlq, keys)
@@ -178,11 +178,11 @@ def test_an_available_now_run_stopped_by_a_signal_is_not_reported_finished(
     log = tmp_path / "job.log"
     marker = tmp_path / "a-batch-is-running"
     job = start_subprocess(args, log, SLOW_PROCESSOR_MARKER=str(marker))
-    assert_eventually(marker.exists, True, timeout=180, interval=0.1)
+    assert_eventually(marker.exists, True, timeout=600, interval=0.1)
 
     job.send_signal(signal.SIGTERM)
 
-    assert job.wait(timeout=120) == exit_codes.STOPPED, log.read_text()[-3000:]
+    assert job.wait(timeout=600) == exit_codes.STOPPED, log.read_text()[-3000:]
     assert uncommitted_batches(paths.checkpoint) == []
     fast = replaced(args, "--processor", "jobs.processors.builtin:passthrough")
     assert run_in_process(fast) == exit_codes.FINISHED
