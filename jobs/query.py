@@ -52,6 +52,7 @@ class StreamingJob:
         self.totals = RunTotals()
         self.stop = stop or StopRequest()
         self._heartbeat: IdleHeartbeat | None = None
+        self._stopping = GracefulStop()
         self._query_id = threading.Event()
         self._app_id = ""
         self._committer = (
@@ -133,7 +134,11 @@ class StreamingJob:
         return stats
 
     def start(self, pipeline: MicroBatchPipeline, starting_offsets: str) -> StreamingQuery:
-        writer = self.source(starting_offsets).writeStream.foreachBatch(pipeline)
+        def run_batch(rows: DataFrame, batch_id: int) -> None:
+            self._stopping.batch_starting()
+            pipeline(rows, batch_id)
+
+        writer = self.source(starting_offsets).writeStream.foreachBatch(run_batch)
         writer = writer.option("checkpointLocation", self.config.checkpoint)
         trigger = self.config.trigger
         if trigger.kind == "available-now":
@@ -162,14 +167,13 @@ class StreamingJob:
 
     def watch(self, query: StreamingQuery) -> None:
         """Wait for the end; a stop request lets the trigger in flight finish and commit."""
-        stopping: GracefulStop | None = None
+        stopping = self._stopping
         while True:
-            if self.stop.reason and stopping is None:
+            if self.stop.reason and not stopping.begun:
                 log.info("stopping (%s) after the running batch", self.stop.reason)
-                stopping = GracefulStop(query)
-                stopping.begin()
+                stopping.begin(query)
             try:
-                if stopping.wait(0.5) if stopping else query.awaitTermination(0.5):
+                if stopping.wait(0.5) if stopping.begun else query.awaitTermination(0.5):
                     break
             except StreamingQueryException as e:
                 raise InfrastructureError(failure_message(e)) from None

@@ -12,8 +12,16 @@ leaves the batch uncommitted, and the next start runs it again. So a graceful st
 the state to TERMINATED, the flag each trigger checks before it constructs a batch: the trigger
 in flight runs to its commit and progress report, and the thread then leaves its loop by
 itself, as an ``available-now`` query does when it runs out of data (no error, no stack).
-Only a thread asleep between triggers is interrupted, through ``stop()``: nothing is being
-written then, and a long trigger interval would otherwise delay the stop.
+Only a thread asleep between triggers is interrupted, through ``stop()``: the state is already
+TERMINATED, so once awake it starts no trigger, and a long trigger interval does not delay
+the stop.
+
+One more check stands in the way: after planning a batch, ``runBatch`` interrupts its own
+thread when the query is no longer active (meant for ``stop()`` during planning), and the
+batch's first Spark job inside ``foreachBatch`` then fails with ``InterruptedException``. A
+trigger that had passed its start check when the stop began is the batch in flight, and its
+offsets are logged already, so ``batch_starting()`` (first thing in ``foreachBatch``, on the
+stream thread) clears that interrupt and the batch runs to its commit.
 
 The state and the thread are not public API: ``tests/integration/test_graceful_stop.py``
 checks that this Spark still has them. Without them the stop falls back to ``stop()`` once no
@@ -37,16 +45,19 @@ _SLEEP = ("org.apache.spark.util.SystemClock", "waitTillTime")
 
 
 class GracefulStop:
-    """``begin()`` once, then ``wait()`` until it returns True."""
+    """``batch_starting()`` first in every ``foreachBatch``; ``begin(query)`` once on a stop
+    request, then ``wait()`` until it returns True."""
 
-    def __init__(self, query: StreamingQuery) -> None:
-        self._query = query
+    def __init__(self) -> None:
+        self._query: StreamingQuery | None = None
         self._thread = None
+        self.begun = False
 
-    def begin(self) -> None:
+    def begin(self, query: StreamingQuery) -> None:
         """From now on no trigger starts; the one in flight runs to its commit."""
+        self._query, self.begun = query, True
         try:
-            execution = self._query._jsq.streamingQuery()
+            execution = query._jsq.streamingQuery()
             jvm = SparkContext._jvm
             terminated = jvm.java.lang.Class.forName(_TERMINATED).getField("MODULE$").get(None)
             thread = execution.queryExecutionThread()
@@ -58,6 +69,12 @@ class GracefulStop:
                 "which may leave the last batch uncommitted",
                 str(e).splitlines()[0],
             )
+
+    def batch_starting(self) -> None:
+        """On the stream thread (PySpark runs a callback's JVM calls there): once the stop
+        began, clear the interrupt Spark sets on a batch planned while it began."""
+        if self.begun:
+            SparkContext._jvm.java.lang.Thread.interrupted()
 
     def wait(self, seconds: float) -> bool:
         """Up to ``seconds``; True once the stream thread has ended."""
@@ -73,6 +90,7 @@ class GracefulStop:
         return any((f.getClassName(), f.getMethodName()) == _SLEEP for f in list(frames)[:4])
 
     def _wait_between_triggers(self, seconds: float) -> bool:
+        assert self._query is not None
         if not self._query.isActive:
             return True
         if not self._query.status["isTriggerActive"]:

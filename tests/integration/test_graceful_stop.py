@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import signal
+import threading
 import time
 
 import pytest
@@ -189,12 +190,19 @@ def test_an_available_now_run_stopped_by_a_signal_is_not_reported_finished(
     assert table(spark, paths.backup).count() == 90
 
 
-def test_this_spark_still_lets_a_query_finish_its_trigger_without_an_interrupt(spark, tmp_path):
-    """The graceful stop sets Spark's query state (not public API): an upgrade that renames it
-    fails here instead of silently falling back to stop()."""
-    ran: list[int] = []
+@pytest.mark.parametrize("moment", ["while it plans", "in foreachBatch"])
+def test_this_spark_still_lets_a_query_finish_its_trigger_without_an_interrupt(
+    spark, tmp_path, moment
+):
+    """The graceful stop relies on Spark's query state and stream thread (not public API): an
+    upgrade that changes them fails here, instead of silently falling back to stop(). A stop
+    that begins while Spark plans the batch is the case where Spark interrupts itself."""
+    entered, ran = threading.Event(), []
+    stopping = GracefulStop()
 
     def slow_batch(rows, batch_id):
+        stopping.batch_starting()
+        entered.set()
         time.sleep(1)  # a batch still running when the stop begins
         ran.append(rows.count())
 
@@ -207,11 +215,13 @@ def test_this_spark_still_lets_a_query_finish_its_trigger_without_an_interrupt(s
         .trigger(processingTime="1 second")
         .start()
     )
-    assert_eventually(lambda: query.status["isTriggerActive"], True, timeout=60, interval=0.05)
-    stopping = GracefulStop(query)
-    stopping.begin()
+    if moment == "while it plans":
+        assert_eventually(lambda: query.status["isTriggerActive"], True, timeout=60, interval=0.01)
+    else:
+        assert entered.wait(120)
+    stopping.begin(query)
     assert stopping._thread is not None, "fell back to stop()"
-    assert_eventually(lambda: stopping.wait(0.2), True, timeout=60, interval=0.1)
+    assert_eventually(lambda: stopping.wait(0.2), True, timeout=120, interval=0.1)
     assert query.exception() is None
     assert uncommitted_batches(str(tmp_path / "checkpoint")) == []
     assert ran
