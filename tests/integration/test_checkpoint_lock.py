@@ -101,7 +101,8 @@ def test_an_unreadable_marker_is_one_line_naming_the_file_and_the_fix(
 
     with caplog.at_level(logging.ERROR, logger="jobs"):
         assert run_in_process(args) == exit_codes.BAD_SETTINGS
-    (line,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR and r.name.startswith("jobs")]
+    (line,) = [r.getMessage() for r in errors]
     assert line.startswith(f"--checkpoint: {marker} is unreadable (")
     assert "delete that file" in line and "\n" not in line
     marker.unlink()
