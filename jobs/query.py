@@ -53,6 +53,7 @@ class StreamingJob:
         self.stop = stop or StopRequest()
         self._heartbeat: IdleHeartbeat | None = None
         self._stopping = GracefulStop()
+        self._batch_error: Exception | None = None
         self._query_id = threading.Event()
         self._app_id = ""
         self._committer = (
@@ -136,7 +137,11 @@ class StreamingJob:
     def start(self, pipeline: MicroBatchPipeline, starting_offsets: str) -> StreamingQuery:
         def run_batch(rows: DataFrame, batch_id: int) -> None:
             self._stopping.batch_starting()
-            pipeline(rows, batch_id)
+            try:
+                pipeline(rows, batch_id)
+            except Exception as e:  # Spark 4.2 may lose it while stopping (StackOverflowError)
+                self._batch_error = e
+                raise
 
         writer = self.source(starting_offsets).writeStream.foreachBatch(run_batch)
         writer = writer.option("checkpointLocation", self.config.checkpoint)
@@ -177,7 +182,7 @@ class StreamingJob:
                     break
             except StreamingQueryException as e:
                 raise InfrastructureError(failure_message(e)) from None
-        error = query.exception()
+        error = query.exception() or self._batch_error
         if error is not None:
             raise InfrastructureError(failure_message(error))
 
