@@ -22,6 +22,7 @@ from jobs.core.errors import ConfigError
 __all__ = ["JobConfig", "Trigger", "TriggerKind", "parse_stop_at_offsets", "parse_trigger"]
 
 TriggerKind = Literal["processing-time", "available-now", "once"]
+DLQ_TOPIC_HEADERS = ("dlq", "connect", "both")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class JobConfig:
     name: str = "kafka-stream"
     broker_timeout: float = 30.0
     master: str = "local[2]"
+    checkpoint_lease: float = 30.0
+    heartbeat: float = 300.0
+    dlq_topic_headers: str = "dlq"
 
     def __post_init__(self) -> None:
         _require(self.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]")
@@ -80,6 +84,7 @@ class JobConfig:
             raise ConfigError(
                 "--resume-from-ledger", "needs --ledger-path and --topics (not a pattern)"
             )
+        _check_operations(self)
         for key in self.kafka_options:
             if key.startswith("kafka."):
                 raise ConfigError("--kafka-option", f"give {key[6:]!r} without the 'kafka.' prefix")
@@ -167,3 +172,16 @@ def _check_numbers(config: JobConfig) -> None:
         raise ConfigError("--record-timeout", "must not be negative (0 means no limit)")
     if config.trigger.seconds < 0:
         raise ConfigError("--trigger", "the interval must not be negative")
+
+
+def _check_operations(config: JobConfig) -> None:
+    if config.checkpoint_lease < 3:
+        raise ConfigError("--checkpoint-lease", "must be at least 3s (renewed every third)")
+    if config.heartbeat < 0:
+        raise ConfigError("--heartbeat", "must not be negative (0: no heartbeat)")
+    if config.dlq_topic_headers not in DLQ_TOPIC_HEADERS:
+        raise ConfigError(
+            "--dlq-topic-headers", f"{config.dlq_topic_headers!r}; use dlq, connect or both"
+        )
+    if config.dlq_topic_headers != "dlq" and not config.dlq_topic:
+        raise ConfigError("--dlq-topic-headers", "needs --dlq-topic")

@@ -39,7 +39,10 @@ settings file (--config): TOML or JSON with the flag names as keys, e.g.
   kafka-option = ["security.protocol=SASL_SSL"]
 Flags given on the command line win over the file.
 
-exit codes: 0 finished or stopped cleanly · 1 failed while running · 2 bad settings
+exit codes: 0 finished (available-now/once done, --stop-at-offsets reached) · 1 failed while
+running · 2 bad settings, or the checkpoint is another job's or in use by a running job (named) ·
+3 stopped by SIGTERM/SIGINT: the running batch finished and its checkpoint commit was written;
+run again to go on
 
 example:
   python -m jobs.stream --bootstrap-servers 127.0.0.1:9092 --topics orders \\
@@ -77,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_table_flags(sinks)
     sinks.add_argument("--output-topic", metavar="TOPIC", help="or: output Kafka topic")
     sinks.add_argument("--dlq-topic", metavar="TOPIC", help="also send DLQ records here")
+    sinks.add_argument(
+        "--dlq-topic-headers",
+        choices=("dlq", "connect", "both"),
+        help="error facts on --dlq-topic records as dlq.* headers (default), as Kafka "
+        "Connect's __connect.errors.* headers (with the stack trace), or both",
+    )
     run = p.add_argument_group("running")
     run.add_argument(
         "--trigger",
@@ -103,6 +112,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="when the checkpoint has no offsets (lost or moved aside), start where the "
         "ledger says the job stopped, instead of --starting-offsets",
+    )
+    run.add_argument(
+        "--checkpoint-lease",
+        metavar="DURATION",
+        help="one job per checkpoint: a job killed with kill -9 on another host blocks a "
+        "restart this long at most (default 30s; on the same host not at all)",
+    )
+    run.add_argument(
+        "--heartbeat",
+        metavar="DURATION",
+        help="while no batch runs, log the last batch and the lag per partition this often "
+        "(default 5m; 0: never)",
     )
     run.add_argument("--name", help="job name: the Spark app name and the Delta txnAppId prefix")
     run.add_argument("--master", help="Spark master when not run by spark-submit (local[2])")
@@ -158,7 +179,7 @@ def _check_file_type(key: str, value: Any) -> None:
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         )
         want = "a string or a list of strings"
-    elif key in ("broker_timeout", "record_timeout"):
+    elif key in ("broker_timeout", "record_timeout", "checkpoint_lease", "heartbeat"):
         ok, want = isinstance(value, str | int | float), "a duration such as 30s"
     elif key == "stop_at_offsets":
         ok, want = isinstance(value, str | dict), "an object or a JSON string"
@@ -199,6 +220,7 @@ def to_config(s: dict[str, Any]) -> JobConfig:
         "master",
         "dev",
         "resume_from_ledger",
+        "dlq_topic_headers",
     }
     return JobConfig(
         bootstrap_servers=s.get("bootstrap_servers", ""),
@@ -212,6 +234,10 @@ def to_config(s: dict[str, Any]) -> JobConfig:
         stop_at_offsets=_stop_at(s.get("stop_at_offsets")),
         broker_timeout=parse_duration(str(s.get("broker_timeout", "30s")), "--broker-timeout"),
         record_timeout=parse_duration(str(s.get("record_timeout", "60s")), "--record-timeout"),
+        checkpoint_lease=parse_duration(
+            str(s.get("checkpoint_lease", "30s")), "--checkpoint-lease"
+        ),
+        heartbeat=parse_duration(str(s.get("heartbeat", "5m")), "--heartbeat"),
         **{k: v for k, v in s.items() if k in optional},
     )
 

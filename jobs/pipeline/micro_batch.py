@@ -9,7 +9,6 @@ already have it skip the write; replays run the same steps with writes keyed by 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ from jobs.core.columns import (
     STATUS_FILTERED,
     STATUS_OK,
 )
-from jobs.core.errors import StopRequested
 from jobs.core.faults import crash_point
 from jobs.core.ledger import STREAM, LedgerEntry, ledger_rows
 from jobs.io.schemas import LEDGER_SCHEMA, processed_schema
@@ -85,22 +83,11 @@ class MicroBatchPipeline:
         self.mode = mode
         self.backup = backup
         self.on_batch = on_batch
-        self._lock = threading.Lock()
-        self._stop_requested = False
 
     def __call__(self, kafka_rows: DataFrame, batch_id: int) -> None:
-        with self._lock:
-            if self._stop_requested:
-                raise StopRequested(f"batch {batch_id} not started: a stop was requested")
-            stats = self.process(kafka_rows, batch_id)
-            crash_point("before-checkpoint", batch_id)
-            self.on_batch(stats)
-
-    def request_stop(self) -> None:
-        """Let the running batch finish; a batch that starts afterwards refuses to run."""
-        self._stop_requested = True
-        with self._lock:
-            pass
+        stats = self.process(kafka_rows, batch_id)
+        crash_point("before-checkpoint", batch_id)
+        self.on_batch(stats)
 
     def process(self, kafka_rows: DataFrame, batch_id: int) -> BatchStats:
         began, started_at = time.monotonic(), datetime.now(UTC)
@@ -191,7 +178,8 @@ class MicroBatchPipeline:
         ).select(*DLQ_COLUMNS)
         writes.dlq(dlq, self.to.dlq_path)
         if self.to.dlq_topic:
-            self.to.dlq_topic.write(with_error_headers(dlq))
+            topic = self.to.dlq_topic
+            topic.write(with_error_headers(dlq, topic.error_headers, self.job_name))
 
 
 def succeeded(processed: DataFrame) -> DataFrame:
