@@ -17,6 +17,7 @@ from jobs.config.values import (
     parse_duration,
     parse_partition_offsets,
 )
+from jobs.core.error_tolerance import TOLERATE_ALL, ErrorTolerance
 from jobs.core.errors import ConfigError
 
 __all__ = ["JobConfig", "Trigger", "TriggerKind", "parse_stop_at_offsets", "parse_trigger"]
@@ -66,6 +67,7 @@ class JobConfig:
     checkpoint_lease: float = 30.0
     heartbeat: float = 300.0
     dlq_topic_headers: str = "dlq"
+    errors_tolerance: ErrorTolerance = TOLERATE_ALL
 
     def __post_init__(self) -> None:
         _require(self.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]")
@@ -101,7 +103,7 @@ class JobConfig:
 
     def describe(self) -> dict[str, object]:
         """The settings as printable data, secrets masked."""
-        return described(self, "trigger")
+        return described(self, "trigger", "errors_tolerance")
 
 
 def parse_trigger(text: str) -> Trigger:

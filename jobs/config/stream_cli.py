@@ -19,7 +19,12 @@ from jobs.config.flags import (
     add_timezone_flag,
 )
 from jobs.config.stream import JobConfig, parse_stop_at_offsets, parse_trigger
-from jobs.config.values import parse_duration, parse_kafka_options, parse_topics
+from jobs.config.values import (
+    parse_duration,
+    parse_errors_tolerance,
+    parse_kafka_options,
+    parse_topics,
+)
 from jobs.core.errors import ConfigError
 
 __all__ = ["build_parser", "parse_config"]
@@ -75,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     work = p.add_argument_group("processing")
     add_processor_flags(work)
     add_timezone_flag(work)
+    work.add_argument(
+        "--errors-tolerance",
+        metavar="LIMIT",
+        help="all (default): every failed record goes to the DLQ and the job goes on; none: "
+        "stop (exit 1) at a batch's first failed record; N: when a batch sends more than N "
+        "records to the DLQ; P%%: more than P percent of what it read. A stopped batch writes "
+        "no output and no DLQ rows: fixed and run again, it is processed whole",
+    )
     sinks = p.add_argument_group("tables and topics")
     sinks.add_argument("--checkpoint", metavar="PATH", help="Spark checkpoint: the offsets")
     add_table_flags(sinks)
@@ -181,6 +194,9 @@ def _check_file_type(key: str, value: Any) -> None:
         want = "a string or a list of strings"
     elif key in ("broker_timeout", "record_timeout", "checkpoint_lease", "heartbeat"):
         ok, want = isinstance(value, str | int | float), "a duration such as 30s"
+    elif key == "errors_tolerance":
+        ok = isinstance(value, str | int) and not isinstance(value, bool)
+        want = 'all, none, a count or a share such as "5%"'
     elif key == "stop_at_offsets":
         ok, want = isinstance(value, str | dict), "an object or a JSON string"
     else:
@@ -238,6 +254,7 @@ def to_config(s: dict[str, Any]) -> JobConfig:
             str(s.get("checkpoint_lease", "30s")), "--checkpoint-lease"
         ),
         heartbeat=parse_duration(str(s.get("heartbeat", "5m")), "--heartbeat"),
+        errors_tolerance=parse_errors_tolerance(str(s.get("errors_tolerance", "all"))),
         **{k: v for k, v in s.items() if k in optional},
     )
 

@@ -10,6 +10,7 @@ import json
 import re
 from datetime import UTC, datetime
 
+from jobs.core.error_tolerance import ErrorTolerance, parse_error_tolerance
 from jobs.core.errors import ConfigError
 from jobs.core.partitioning import is_known_timezone
 from jobs.core.replay_plan import HOUR_FORMAT, HourRange
@@ -19,6 +20,7 @@ __all__ = [
     "check_timezone",
     "described",
     "parse_duration",
+    "parse_errors_tolerance",
     "parse_hour_range",
     "parse_kafka_options",
     "parse_partition_offsets",
@@ -64,6 +66,17 @@ def parse_duration(text: str, setting: str) -> float:
     if not match:
         raise ConfigError(setting, f"{text!r} is not a duration; e.g. 500ms, 10s, 2m")
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def parse_errors_tolerance(text: str) -> ErrorTolerance:
+    """``--errors-tolerance``: all, none, a count of DLQ records or a share of a batch."""
+    tolerance = parse_error_tolerance(str(text))
+    if tolerance is None:
+        raise ConfigError(
+            "--errors-tolerance",
+            f"{text!r}; use all (default), none, a count such as 100 or a share such as 5%",
+        )
+    return tolerance
 
 
 def parse_kafka_options(pairs: list[str]) -> dict[str, str]:

@@ -9,6 +9,7 @@ already have it skip the write; replays run the same steps with writes keyed by 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from jobs.core.columns import (
     STATUS_FILTERED,
     STATUS_OK,
 )
+from jobs.core.error_tolerance import TOLERATE_ALL, ErrorCounts, ErrorTolerance
 from jobs.core.faults import crash_point
 from jobs.core.ledger import STREAM, LedgerEntry, ledger_rows
 from jobs.io.schemas import LEDGER_SCHEMA, processed_schema
@@ -42,6 +44,8 @@ from jobs.pipeline.stamp import stamp
 __all__ = ["Destinations", "MicroBatchPipeline", "TableWrites"]
 
 TableWrites = TxnWrites | KeyedWrites
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class MicroBatchPipeline:
         mode: str = STREAM,
         backup: Literal["write", "is-source", "skip"] = "write",
         on_batch: Callable[[BatchStats], None] = lambda stats: None,
+        tolerance: ErrorTolerance = TOLERATE_ALL,
     ) -> None:
         self.run = run
         self.to = destinations
@@ -83,6 +88,7 @@ class MicroBatchPipeline:
         self.mode = mode
         self.backup = backup
         self.on_batch = on_batch
+        self.tolerance = tolerance
 
     def __call__(self, kafka_rows: DataFrame, batch_id: int) -> None:
         stats = self.process(kafka_rows, batch_id)
@@ -101,6 +107,7 @@ class MicroBatchPipeline:
             lap("read_and_backup")
             crash_point("after-backup", batch_id)
             processed, partitions = self.run_processor(rows, batch_id)
+            self.check_errors(processed, partitions, batch_id)
             lap("process")
             if any(p.output for p in partitions):
                 self.write_output(processed.where(F.col("status") == STATUS_OK), writes)
@@ -137,6 +144,18 @@ class MicroBatchPipeline:
         processed = healthy.unionByName(crash_rows(rows, poison, schema))
         processed = processed.persist(StorageLevel.MEMORY_AND_DISK)
         return processed, count_by_partition(processed)
+
+    def check_errors(
+        self, processed: DataFrame, partitions: list[PartitionStats], batch_id: int
+    ) -> None:
+        """One WARN line per batch with DLQ rows; ``ErrorsNotTolerated`` (before the batch's
+        output and DLQ are written) when they pass ``--errors-tolerance``."""
+        if not any(p.dlq for p in partitions):
+            return
+        counts = error_counts(processed, batch_id, sum(p.read for p in partitions))
+        log.warning("%s", counts.warn_line())
+        if self.tolerance.exceeded(counts.read, counts.dlq):
+            raise counts.not_tolerated(self.tolerance)
 
     def write_ledger(
         self,
@@ -180,6 +199,22 @@ class MicroBatchPipeline:
         if self.to.dlq_topic:
             topic = self.to.dlq_topic
             topic.write(with_error_headers(dlq, topic.error_headers, self.job_name))
+
+
+def error_counts(processed: DataFrame, batch_id: int, read: int) -> ErrorCounts:
+    """The batch's DLQ rows by ``error_type``, a sample message of each."""
+    rows = (
+        processed.where(F.col("status") == STATUS_ERROR)
+        .groupBy("error_type")
+        .agg(F.count(F.lit(1)).alias("n"), F.first("error_message").alias("sample"))
+        .collect()
+    )
+    return ErrorCounts(
+        batch_id,
+        read,
+        {r["error_type"]: r["n"] for r in rows},
+        {r["error_type"]: r["sample"] or "" for r in rows},
+    )
 
 
 def succeeded(processed: DataFrame) -> DataFrame:

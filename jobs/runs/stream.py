@@ -12,7 +12,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from jobs.config.stream import JobConfig
 from jobs.core.batch_stats import BatchStats, RunTotals
-from jobs.core.errors import InfrastructureError
+from jobs.core.errors import InfrastructureError, JobError
 from jobs.core.processor import LoadedProcessor
 from jobs.core.stop_request import StopRequest
 from jobs.io.checkpoint import check_checkpoint
@@ -69,6 +69,7 @@ class StreamingJob:
             timezone=self.config.timezone,
             job_name=self.config.name,
             on_batch=self.after_batch,
+            tolerance=c.errors_tolerance,
         )
         check_checkpoint(self.spark, self.config.checkpoint, self.config.name, self.config.topics)
         starting = (
@@ -143,10 +144,17 @@ class StreamingJob:
                 if stopping.wait(0.5) if stopping.begun else query.awaitTermination(0.5):
                     break
             except StreamingQueryException as e:
-                raise InfrastructureError(failure_message(e)) from None
+                raise self.failure(e) from None
         error = query.exception() or self._batch_error
         if error is not None:
-            raise InfrastructureError(failure_message(error))
+            raise self.failure(error)
+
+    def failure(self, error: BaseException) -> JobError:
+        """The batch's own ``JobError`` (one line, e.g. errors not tolerated) when it raised
+        one; else the query's failure without the JVM stack."""
+        if isinstance(self._batch_error, JobError):
+            return self._batch_error
+        return InfrastructureError(failure_message(error))
 
     def after_batch(self, stats: BatchStats) -> None:
         self.totals.add(stats)

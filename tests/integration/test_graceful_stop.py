@@ -190,6 +190,33 @@ def test_an_available_now_run_stopped_by_a_signal_is_not_reported_finished(
     assert table(spark, paths.backup).count() == 90
 
 
+def test_a_batch_failing_while_the_job_stops_is_a_failure_not_a_stop(
+    kafka_utils, spark, topic, tmp_path
+):
+    name = topic(partitions=3)
+    kafka_utils.send_messages(name, [Message(b"k", f"v{i}", (), i % 3) for i in range(30)])
+    paths = JobPaths(tmp_path)
+    args = [
+        *paths.args(kafka_utils.broker, name, "stream_processors:slow_failing"),
+        "--errors-tolerance",
+        "none",
+    ]
+    log = tmp_path / "job.log"
+    marker = tmp_path / "a-batch-is-running"
+    job = start_subprocess(args, log, SLOW_PROCESSOR_MARKER=str(marker))
+    assert_eventually(marker.exists, True, timeout=600, interval=0.1)
+
+    job.send_signal(signal.SIGTERM)
+
+    assert job.wait(timeout=600) == exit_codes.FAILED, log.read_text()[-3000:]
+    text = log.read_text()
+    assert "stopping (SIGTERM) after the running batch" in text, text[-3000:]
+    assert "--errors-tolerance none: batch 0 sent 30 of 30 records" in text, text[-3000:]
+    assert "stopped by SIGTERM" not in text
+    assert uncommitted_batches(paths.checkpoint) == [0], "the failed batch runs again"
+    assert not (tmp_path / "dlq" / "_delta_log").exists()
+
+
 @pytest.mark.parametrize("moment", ["while it plans", "in foreachBatch"])
 def test_this_spark_still_lets_a_query_finish_its_trigger_without_an_interrupt(
     spark, tmp_path, moment
