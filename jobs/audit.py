@@ -33,7 +33,7 @@ def run(argv: list[str] | None, stop: StopRequest) -> int:
     from jobs.runs.audit import audit
 
     spark = build_spark_session("kafka-audit", config.master)
-    launch.spark_started(stop)
+    launch.spark_started(spark, stop, config.locations())
     report = audit(spark, config)
     print(report.to_json() if config.json else report.to_text(), flush=True)
     return report.exit_code

@@ -22,6 +22,7 @@ from jobs.core import exit_codes
 from jobs.core.errors import ConfigError, JobError
 from jobs.core.processor import LoadedProcessor, load_processor
 from jobs.core.stop_request import StopRequest
+from jobs.io.filesystems import check_filesystems
 from jobs.io.paths import check_writable
 from jobs.io.preflight import check_reachable, check_topics
 from jobs.io.stop_signals import handle_stop_signals, ignore_stop_signals, stop_signals
@@ -68,10 +69,11 @@ def _interrupt(reason: str, advice: str) -> None:
     raise Interrupted(f"stopped by {reason}: {advice} (exit code {exit_codes.STOPPED})")
 
 
-def spark_started(stop: StopRequest) -> None:
-    """PySpark's SparkContext puts its own SIGINT handler in (it cancels every Spark job at
-    once): put ours back once the session is up."""
+def spark_started(spark, stop: StopRequest, locations: Mapping[str, str | None]) -> None:
+    """Once the session is up: our SIGINT handler back (PySpark's SparkContext puts its own
+    in, which cancels every Spark job at once), and a filesystem for each location."""
     handle_stop_signals(stop)
+    check_filesystems(spark, locations)
 
 
 def exit_with(exit_code: int) -> None:

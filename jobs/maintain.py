@@ -29,7 +29,7 @@ def run(argv: list[str] | None, stop: StopRequest) -> int:
     from jobs.runs.maintain import maintain
 
     spark = build_spark_session("kafka-maintain", config.master)
-    launch.spark_started(stop)
+    launch.spark_started(spark, stop, config.locations())
     results = maintain(spark, config)
     report = summary_json if config.json else summary_text
     print(report(results, config.dry_run), flush=True)

@@ -39,7 +39,7 @@ def run(argv: list[str] | None, stop: StopRequest) -> int:
 
     began = time.monotonic()
     spark = build_spark_session(f"kafka-replay:{config.name}", config.master)
-    launch.spark_started(stop)
+    launch.spark_started(spark, stop, config.locations())
     summary = replay(spark, config, loaded, began)
     if summary is not None:
         launch.print_summary(summary_text(summary), summary)

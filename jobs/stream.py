@@ -75,7 +75,7 @@ def run_query(
     except KeyboardInterrupt:  # SIGINT between PySpark's handler and ours
         stop.ask("SIGINT", by_signal=True)
         return None, 0.0
-    launch.spark_started(stop)
+    launch.spark_started(spark, stop, config.locations())
     forward_jvm_signals(spark, stop)
     if stop.reason:
         return None, 0.0

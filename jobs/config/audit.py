@@ -24,7 +24,8 @@ list of records the processor filtered. Offset holes are reported as notes: tran
 markers and compaction leave them. With --bootstrap-servers, what the broker still holds in
 the offsets the job read is compared with the backup, and records it lacks are problems.
 
-exit codes: 0 clean · 1 problems found (or the audit could not run) · 2 bad settings
+exit codes: 0 clean · 1 problems found (or the audit could not run) · 2 bad settings ·
+3 stopped by SIGTERM/SIGINT
 """
 
 
@@ -44,6 +45,15 @@ class AuditConfig:
     broker_timeout: float = 30.0
     json: bool = False
     master: str = "local[2]"
+
+    def locations(self) -> dict[str, str | None]:
+        """The tables it reads, by flag."""
+        return {
+            "--backup-path": self.backup_path,
+            "--dlq-path": self.dlq_path,
+            "--ledger-path": self.ledger_path,
+            "--output-path": self.output_path,
+        }
 
     def describe(self) -> dict[str, object]:
         """The settings as printable data, secrets masked."""

@@ -65,6 +65,10 @@ class MaintainConfig:
     json: bool = False
     master: str = "local[2]"
 
+    def locations(self) -> dict[str, str | None]:
+        """The tables it rewrites, by flag."""
+        return {t.flag: t.path for t in self.tables}
+
     def describe(self) -> dict[str, object]:
         return {
             "tables": {t.name: [t.path, str(t.retention or "keep")] for t in self.tables},
