@@ -126,6 +126,36 @@ def test_sigterm_to_spark_submit_itself_stops_after_the_running_batch(
     assert uncommitted_batches(tables["checkpoint"]) == []
 
 
+@pytest.mark.slow
+def test_the_command_make_package_prints_runs_as_printed_in_a_fresh_shell(
+    kafka_utils, unique_name, tmp_path
+):
+    topic = unique_name("printed")
+    kafka_utils.create_topics([topic], num_partitions=3)
+    kafka_utils.send_messages(topic, sample_messages(good=40, bad_each=2))
+    flags = ["--bootstrap-servers", kafka_utils.broker, "--topics", topic, "--processor", PROCESSOR]
+    flags += ["--dev", "--trigger", "available-now"]
+    built = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "python"), "-m", "tools.package", "--dist",
+         str(tmp_path / "dist"), "--", *flags],
+        cwd=REPO, capture_output=True, text=True, timeout=SUBMIT_TIMEOUT, check=True,
+    )  # fmt: skip
+    lines = built.stdout.splitlines()
+    printed = lines[lines.index("run it here, as printed (any shell, any directory):") + 1].strip()
+
+    done = subprocess.run(
+        ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={Path.home()}", "bash", "-c", printed],
+        cwd=tmp_path, capture_output=True, text=True, timeout=SUBMIT_TIMEOUT,
+    )  # fmt: skip
+
+    assert done.returncode == 0, failure(done, f"the printed command failed: {printed}")
+    summary = summary_from(done.stdout)
+    assert summary is not None and (summary["read"], summary["dlq"]) == (46, 6), failure(
+        done, f"summary {summary}"
+    )
+    assert len(done.stderr.splitlines()) < 30, failure(done, "Spark is not quiet")
+
+
 def sample_messages(good: int, bad_each: int) -> list[tuple[str, bytes]]:
     """``good`` valid events keyed by their event_id and ``bad_each`` records of each bad kind,
     shuffled together; distinct keys spread them over the partitions."""
