@@ -6,6 +6,7 @@ import argparse
 from dataclasses import dataclass, field
 
 from jobs.config.flags import add_broker_flags, add_hour_flags, add_table_flags, add_timezone_flag
+from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import (
     check_timezone,
     described,
@@ -74,11 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_timezone_flag(p)
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
+    add_config_flag(p)
     return p
 
 
 def parse_audit_config(argv: list[str] | None = None) -> AuditConfig:
-    a = build_parser().parse_args(argv)
+    a = parse_with_settings_file(build_parser(), argv)
     return AuditConfig(
         backup_path=a.backup_path,
         dlq_path=a.dlq_path,

@@ -6,6 +6,7 @@ import argparse
 from dataclasses import dataclass
 from datetime import timedelta
 
+from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import check_timezone, parse_duration
 from jobs.core.errors import ConfigError
 from jobs.core.maintenance_plan import parse_retention
@@ -29,7 +30,8 @@ EPILOG = """\
 An hour is closed once it ended more than --grace ago in --timezone (the zone the stream
 partitions in). Run it every hour or every day, e.g. from cron; two runs at once only repeat work.
 
-exit codes: 0 done (or nothing to do) · 1 failed · 2 bad settings
+exit codes: 0 done (or nothing to do) · 1 failed · 2 bad settings · 3 interrupted by
+SIGTERM/SIGINT (every compaction and deletion commits whole: run again to finish)
 
 example:
   python -m jobs.maintain --backup-path /data/backup --dlq-path /data/dlq \\
@@ -106,11 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="plan and report; change nothing")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--master", default="local[2]", help="Spark master outside spark-submit")
+    add_config_flag(p)
     return p
 
 
 def parse_settings(argv: list[str] | None = None) -> MaintainConfig:
-    args = build_parser().parse_args(argv)
+    args = parse_with_settings_file(build_parser(), argv)
     tables = tuple(
         TableSpec(
             name,

@@ -15,6 +15,7 @@ from jobs.config.flags import (
     add_table_flags,
     add_timezone_flag,
 )
+from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import (
     check_timezone,
     described,
@@ -42,7 +43,7 @@ Writes are keyed by the source record (topic, partition, offset), so running the
 twice adds nothing the second time.
 
 exit codes: 0 done (or nothing to replay) · 1 failed, or Kafka no longer holds the range · 2 bad
-settings
+settings · 3 interrupted by SIGTERM/SIGINT (writes are keyed by record: run again to finish)
 """
 
 EXAMPLES = """\
@@ -146,6 +147,7 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add_timezone_flag(p)
     p.add_argument("--name", help="job name in the ledger (default kafka-stream)")
     p.add_argument("--master", help="Spark master (default local[2])")
+    add_config_flag(p)
     p.add_argument(
         "--dry-run", action="store_true", help="say what would be replayed; write nothing"
     )
@@ -153,7 +155,7 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def parse_replay_config(argv: list[str] | None = None) -> ReplayConfig:
-    a = build_parser().parse_args(argv)
+    a = parse_with_settings_file(build_parser(), argv)
     given = {
         "output_path": a.output_path,
         "output_topic": a.output_topic,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from jobs.config.flags import (
     add_table_flags,
     add_timezone_flag,
 )
+from jobs.config.settings_file import add_config_flag, read_settings_file
 from jobs.config.stream import JobConfig, parse_stop_at_offsets, parse_trigger
 from jobs.config.values import (
     parse_duration,
@@ -45,9 +45,9 @@ settings file (--config): TOML or JSON with the flag names as keys, e.g.
 Flags given on the command line win over the file.
 
 exit codes: 0 finished (available-now/once done, --stop-at-offsets reached) · 1 failed while
-running · 2 bad settings, or the checkpoint is another job's or in use by a running job (named) ·
-3 stopped by SIGTERM/SIGINT: the running batch finished and its checkpoint commit was written;
-run again to go on
+running, or a batch passed --errors-tolerance · 2 bad settings, or the checkpoint is another
+job's or in use by a running job (named) · 3 stopped by SIGTERM/SIGINT: the running batch
+finished and its checkpoint commit was written; run again to go on
 
 example:
   python -m jobs.stream --bootstrap-servers 127.0.0.1:9092 --topics orders \\
@@ -140,36 +140,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--name", help="job name: the Spark app name and the Delta txnAppId prefix")
     run.add_argument("--master", help="Spark master when not run by spark-submit (local[2])")
-    run.add_argument("--config", metavar="FILE", help="settings file (TOML or JSON)")
+    add_config_flag(run)
     return p
 
 
 def parse_config(argv: list[str] | None = None) -> JobConfig:
     """Flags over the settings file, turned into one validated ``JobConfig``."""
     flags = vars(build_parser().parse_args(argv))
-    settings = read_settings_file(flags.pop("config")) if "config" in flags else {}
+    settings = settings_from_file(flags.pop("config")) if "config" in flags else {}
     settings.update(flags)
     if settings.get("dev"):
         settings.update(dev_paths(settings))
     return to_config(settings)
 
 
-def read_settings_file(path: str) -> dict[str, Any]:
-    file = Path(path)
-    try:
-        text = file.read_text()
-        raw = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
-    except OSError as e:
-        raise ConfigError("--config", f"cannot read {path}: {e.strerror}") from None
-    except (ValueError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError("--config", f"{path} is not valid TOML/JSON: {e}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError("--config", f"{path} must hold a table/object of settings")
+def settings_from_file(path: str) -> dict[str, Any]:
     known = {a.dest for a in build_parser()._actions} - {"help", "config"}
-    settings = {key.replace("-", "_"): value for key, value in raw.items()}
-    unknown = set(settings) - known
-    if unknown:
-        raise ConfigError("--config", f"unknown settings in {path}: {sorted(unknown)}")
+    settings = read_settings_file(path, known)
     for key, value in settings.items():
         _check_file_type(key, value)
     if isinstance(settings.get("kafka_option"), str):
