@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from jobs.config.settings_file import add_config_flag, parse_with_settings_file
-from jobs.config.values import check_timezone, parse_duration
+from jobs.config.values import absolute_location, check_timezone, parse_duration
 from jobs.core.errors import ConfigError
 from jobs.core.maintenance_plan import parse_retention
 
@@ -89,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     for name in TABLES:
-        p.add_argument(f"--{name}-path", metavar="PATH", help=f"the {name} Delta table")
+        p.add_argument(
+            f"--{name}-path", metavar="PATH", type=absolute_location, help=f"the {name} Delta table"
+        )
     for name in TABLES:
         p.add_argument(
             f"--{name}-retention",

@@ -70,11 +70,13 @@ class JobConfig:
     errors_tolerance: ErrorTolerance = TOLERATE_ALL
 
     def __post_init__(self) -> None:
-        _require(self.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]")
-        _require(self.processor, "--processor", "package.module:object")
-        _require(self.checkpoint, "--checkpoint", "a directory path or URI")
-        _require(self.backup_path, "--backup-path", "a directory path or URI")
-        _require(self.dlq_path, "--dlq-path", "a directory path or URI")
+        _require_all(
+            (self.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]"),
+            (self.processor, "--processor", "package.module:object"),
+            (self.checkpoint, "--checkpoint", "a directory path or URI"),
+            (self.backup_path, "--backup-path", "a directory path or URI"),
+            (self.dlq_path, "--dlq-path", "a directory path or URI"),
+        )
         _check_source(self)
         _check_numbers(self)
         if self.output_path and self.output_topic:
@@ -122,9 +124,13 @@ def parse_stop_at_offsets(text: str) -> dict[str, dict[int, int]]:
     return parse_partition_offsets(text, "--stop-at-offsets")
 
 
-def _require(value: object, flag: str, what: str) -> None:
-    if not value or (isinstance(value, str) and not value.strip()):
-        raise ConfigError(flag, f"required; give {what}")
+def _require_all(*settings: tuple[object, str, str]) -> None:
+    """The first missing setting, and the names of the others missing with it."""
+    missing = [(flag, what) for value, flag, what in settings if not str(value or "").strip()]
+    if missing:
+        (flag, what), others = missing[0], [f for f, _ in missing[1:]]
+        also = f" (also required: {', '.join(others)})" if others else ""
+        raise ConfigError(flag, f"required; give {what}{also}")
 
 
 def _check_source(config: JobConfig) -> None:

@@ -17,14 +17,17 @@ from jobs.config.flags import (
     add_table_flags,
     add_timezone_flag,
 )
+from jobs.config.problems import Problems
 from jobs.config.settings_file import add_config_flag, read_settings_file
 from jobs.config.stream import JobConfig, parse_stop_at_offsets, parse_trigger
 from jobs.config.values import (
+    absolute_location,
     parse_duration,
     parse_errors_tolerance,
     parse_kafka_options,
     parse_topics,
 )
+from jobs.core.error_tolerance import TOLERATE_ALL
 from jobs.core.errors import ConfigError
 
 __all__ = ["build_parser", "parse_config"]
@@ -89,7 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         "no output and no DLQ rows: fixed and run again, it is processed whole",
     )
     sinks = p.add_argument_group("tables and topics")
-    sinks.add_argument("--checkpoint", metavar="PATH", help="Spark checkpoint: the offsets")
+    sinks.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        type=absolute_location,
+        help="Spark checkpoint: the offsets; a local path is made absolute",
+    )
     add_table_flags(sinks)
     sinks.add_argument("--output-topic", metavar="TOPIC", help="or: output Kafka topic")
     sinks.add_argument("--dlq-topic", metavar="TOPIC", help="also send DLQ records here")
@@ -206,7 +214,31 @@ def dev_paths(settings: dict[str, Any]) -> dict[str, Any]:
     return dev
 
 
+LOCATIONS = ("checkpoint", "backup_path", "dlq_path", "output_path", "ledger_path")
+
+
 def to_config(s: dict[str, Any]) -> JobConfig:
+    s = {
+        k: absolute_location(v) if k in LOCATIONS and isinstance(v, str) else v
+        for k, v in s.items()
+    }
+    problems = Problems()
+    values = parsed_values(s, problems)
+    config = problems.value(lambda: JobConfig(**required_values(s), **values), None)
+    problems.raise_any()
+    return config
+
+
+def required_values(s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: s.get(key, "")
+        for key in ("bootstrap_servers", "processor", "checkpoint", "backup_path", "dlq_path")
+    }
+
+
+def parsed_values(s: dict[str, Any], problems: Problems) -> dict[str, Any]:
+    """Every setting with a value parser, each problem collected; the plain optional ones."""
+    p = problems.value
     options = s.get("kafka_option") or []
     optional = {
         "topic_pattern",
@@ -225,25 +257,28 @@ def to_config(s: dict[str, Any]) -> JobConfig:
         "resume_from_ledger",
         "dlq_topic_headers",
     }
-    return JobConfig(
-        bootstrap_servers=s.get("bootstrap_servers", ""),
-        processor=s.get("processor", ""),
-        checkpoint=s.get("checkpoint", ""),
-        backup_path=s.get("backup_path", ""),
-        dlq_path=s.get("dlq_path", ""),
-        topics=_topics(s.get("topics")),
-        trigger=parse_trigger(s["trigger"]) if "trigger" in s else JobConfig.trigger,
-        kafka_options=parse_kafka_options(list(options)),
-        stop_at_offsets=_stop_at(s.get("stop_at_offsets")),
-        broker_timeout=parse_duration(str(s.get("broker_timeout", "30s")), "--broker-timeout"),
-        record_timeout=parse_duration(str(s.get("record_timeout", "60s")), "--record-timeout"),
-        checkpoint_lease=parse_duration(
-            str(s.get("checkpoint_lease", "30s")), "--checkpoint-lease"
+    return {
+        "topics": _topics(s.get("topics")),
+        "trigger": p(lambda: parse_trigger(s["trigger"]), JobConfig.trigger)
+        if "trigger" in s
+        else JobConfig.trigger,
+        "kafka_options": p(lambda: parse_kafka_options(list(options)), {}),
+        "stop_at_offsets": p(lambda: _stop_at(s.get("stop_at_offsets")), None),
+        **{key: p(lambda key=key: _duration(s, key), getattr(JobConfig, key)) for key in DURATIONS},
+        "errors_tolerance": p(
+            lambda: parse_errors_tolerance(str(s.get("errors_tolerance", "all"))),
+            TOLERATE_ALL,
         ),
-        heartbeat=parse_duration(str(s.get("heartbeat", "5m")), "--heartbeat"),
-        errors_tolerance=parse_errors_tolerance(str(s.get("errors_tolerance", "all"))),
         **{k: v for k, v in s.items() if k in optional},
-    )
+    }
+
+
+DURATIONS = {"broker_timeout": "30s", "record_timeout": "60s", "checkpoint_lease": "30s"}
+DURATIONS["heartbeat"] = "5m"
+
+
+def _duration(s: dict[str, Any], key: str) -> float:
+    return parse_duration(str(s.get(key, DURATIONS[key])), "--" + key.replace("_", "-"))
 
 
 def _topics(value: str | list[str] | None) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ secret-looking Kafka options are never echoed.
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import UTC, datetime
 
@@ -17,6 +18,7 @@ from jobs.core.replay_plan import HOUR_FORMAT, HourRange
 
 __all__ = [
     "REDACTED",
+    "absolute_location",
     "check_timezone",
     "described",
     "parse_duration",
@@ -41,6 +43,15 @@ def check_timezone(timezone: str) -> str:
     if not is_known_timezone(timezone):
         raise ConfigError("--timezone", f"unknown zone {timezone!r}; e.g. UTC or Europe/Paris")
     return timezone
+
+
+def absolute_location(text: str) -> str:
+    """A local path made absolute (``data/backup`` → ``/srv/job/data/backup``), so what is
+    logged and written is the same wherever the job is started from; a URI (``s3a://…``,
+    ``file:…``) as given."""
+    if not text.strip() or "://" in text or text.startswith("file:"):
+        return text
+    return os.path.abspath(os.path.expanduser(text))
 
 
 def parse_topics(text: str | None) -> tuple[str, ...]:

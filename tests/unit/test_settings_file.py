@@ -9,6 +9,7 @@ import pytest
 from jobs.config.audit import parse_audit_config
 from jobs.config.maintain import parse_settings
 from jobs.config.replay import parse_replay_config
+from jobs.config.stream_cli import parse_config as parse_stream_config
 from jobs.core.errors import ConfigError
 
 TABLES = {"backup-path": "/data/backup", "dlq-path": "/data/dlq", "ledger-path": "/data/ledger"}
@@ -70,3 +71,27 @@ def test_a_key_of_another_mode_is_unknown_to_this_one(tmp_path):
     )
     with pytest.raises(ConfigError, match="'error_type'"):
         parse_replay_config(["backup", "--config", file, "--to", "2026-11-22T10"])
+
+
+def test_the_stream_reports_every_bad_and_missing_setting_at_once():
+    with pytest.raises(ConfigError) as raised:
+        parse_stream_config(["--topics", "t", "--trigger", "soon", "--heartbeat", "-1"])
+    text = str(raised.value)
+    assert text.startswith("--trigger: 'soon'") and "and 2 more: --heartbeat: '-1'" in text
+    assert "--bootstrap-servers: required" in text
+    assert "also required: --processor, --checkpoint, --backup-path, --dlq-path" in text
+
+
+def test_relative_locations_are_made_absolute_for_every_job(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    file = write(tmp_path, {"dlq-path": "tables/dlq", "ledger-path": "s3a://bucket/ledger"})
+    config = parse_audit_config(["--config", file, "--backup-path", "tables/backup"])
+    assert config.backup_path == str(tmp_path / "tables" / "backup")
+    assert config.dlq_path == str(tmp_path / "tables" / "dlq")
+    assert config.ledger_path == "s3a://bucket/ledger"
+    flags = ["--bootstrap-servers", "b:1", "--topics", "t", "--processor", "m:p"]
+    stream = parse_stream_config(
+        [*flags, "--checkpoint", "ckpt", "--backup-path", "b", "--dlq-path", "file:/d"]
+    )
+    assert (stream.checkpoint, stream.dlq_path) == (str(tmp_path / "ckpt"), "file:/d")
+    assert stream.describe()["backup_path"] == str(tmp_path / "b")
