@@ -25,8 +25,15 @@ list of records the processor filtered. Offset holes are reported as notes: tran
 markers and compaction leave them. With --bootstrap-servers, what the broker still holds in
 the offsets the job read is compared with the backup, and records it lacks are problems.
 
+settings file (--config): TOML or JSON with the flag names as keys; flags given here win.
+
 exit codes: 0 clean · 1 problems found (or the audit could not run) · 2 bad settings ·
 3 stopped by SIGTERM/SIGINT
+
+example:
+  python -m jobs.audit --backup-path /data/backup --dlq-path /data/dlq \
+    --ledger-path /data/ledger --output-path /data/orders --from 2026-11-22T09 \
+    --to 2026-11-22T12 --bootstrap-servers 127.0.0.1:9092
 """
 
 
