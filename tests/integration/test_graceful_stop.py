@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import collections
 import signal
+import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -163,25 +165,28 @@ def test_sigterm_between_triggers_does_not_wait_for_the_next_one(kafka_utils, to
     assert_each_key_once(kafka_utils, out, dlq, keys)
 
 
+def sigterm_in_a_slow_batch(
+    kafka_utils, source: str, tmp_path, processor: str, records: int, *flags: str
+) -> tuple[subprocess.Popen, list[str], Path]:
+    """The job on ``records`` records, SIGTERM once a batch of the slow ``processor`` runs."""
+    kafka_utils.send_messages(source, [Message(b"k", f"v{i}", (), i % 3) for i in range(records)])
+    args = [*JobPaths(tmp_path).args(kafka_utils.broker, source, processor), *flags]
+    log, marker = tmp_path / "job.log", tmp_path / "a-batch-is-running"
+    job = start_subprocess(args, log, SLOW_PROCESSOR_MARKER=str(marker))
+    assert_eventually(marker.exists, True, timeout=600, interval=0.1)
+    job.send_signal(signal.SIGTERM)
+    return job, args, log
+
+
 def test_an_available_now_run_stopped_by_a_signal_is_not_reported_finished(
     kafka_utils, spark, topic, tmp_path
 ):
-    name = topic(partitions=3)
-    kafka_utils.send_messages(name, [Message(b"k", f"v{i}", (), i % 3) for i in range(90)])
     paths = JobPaths(tmp_path)
-    args = [
-        *paths.args(kafka_utils.broker, name, "stream_processors:slow"),
-        "--trigger",
-        "available-now",
-        "--max-offsets-per-trigger",
-        "30",
-    ]
-    log = tmp_path / "job.log"
-    marker = tmp_path / "a-batch-is-running"
-    job = start_subprocess(args, log, SLOW_PROCESSOR_MARKER=str(marker))
-    assert_eventually(marker.exists, True, timeout=600, interval=0.1)
+    flags = ("--trigger", "available-now", "--max-offsets-per-trigger", "30")
 
-    job.send_signal(signal.SIGTERM)
+    job, args, log = sigterm_in_a_slow_batch(
+        kafka_utils, topic(partitions=3), tmp_path, "stream_processors:slow", 90, *flags
+    )
 
     assert job.wait(timeout=600) == exit_codes.STOPPED, log.read_text()[-3000:]
     assert uncommitted_batches(paths.checkpoint) == []
@@ -190,23 +195,13 @@ def test_an_available_now_run_stopped_by_a_signal_is_not_reported_finished(
     assert table(spark, paths.backup).count() == 90
 
 
-def test_a_batch_failing_while_the_job_stops_is_a_failure_not_a_stop(
-    kafka_utils, spark, topic, tmp_path
-):
-    name = topic(partitions=3)
-    kafka_utils.send_messages(name, [Message(b"k", f"v{i}", (), i % 3) for i in range(30)])
+def test_a_batch_failing_while_the_job_stops_is_a_failure_not_a_stop(kafka_utils, topic, tmp_path):
     paths = JobPaths(tmp_path)
-    args = [
-        *paths.args(kafka_utils.broker, name, "stream_processors:slow_failing"),
-        "--errors-tolerance",
-        "none",
-    ]
-    log = tmp_path / "job.log"
-    marker = tmp_path / "a-batch-is-running"
-    job = start_subprocess(args, log, SLOW_PROCESSOR_MARKER=str(marker))
-    assert_eventually(marker.exists, True, timeout=600, interval=0.1)
+    processor = "stream_processors:slow_failing"
 
-    job.send_signal(signal.SIGTERM)
+    job, _, log = sigterm_in_a_slow_batch(
+        kafka_utils, topic(partitions=3), tmp_path, processor, 30, "--errors-tolerance", "none"
+    )
 
     assert job.wait(timeout=600) == exit_codes.FAILED, log.read_text()[-3000:]
     text = log.read_text()
