@@ -1,12 +1,12 @@
 """JVM jars resolved by Maven once per user, into a cache reused afterwards with no Maven at all.
 
 Two kinds, each its own classpath: ``spark`` (Kafka connector and Delta, for ``spark.jars``) and
-``broker`` (an Apache Kafka broker for tests, never on Spark's classpath). Their Maven
-coordinates ship inside the package (``kafka_utils/pom.xml``). The cache lives in
-``$KAFKA_UTILS_JARS_DIR``, else ``$XDG_CACHE_HOME/kafka-utils/jars``, else
-``~/.cache/kafka-utils/jars``; inside, a folder named after a hash of the packaged pom holds one
-folder per kind, so another version of the package never sees jars it did not ask for. A kind is published by renaming a complete folder into
-place, so two test runs resolving at once cannot leave half a cache behind.
+``broker`` (an Apache Kafka broker for tests, never on Spark's classpath). Their Maven coordinates
+ship inside the package (``kafka_utils/pom.xml``). The cache lives in ``$KAFKA_UTILS_JARS_DIR``,
+else ``$XDG_CACHE_HOME/kafka-utils/jars``, else ``~/.cache/kafka-utils/jars``; inside, a folder
+named after a hash of the packaged pom holds one folder per kind, so another version of the package
+never sees jars it did not ask for. A kind is published by renaming a complete folder into place,
+so two test runs resolving at once cannot leave half a cache behind.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ class NoViews(JsonEvents):
 
 
 class Clicks(JsonEvents):
-    """Clicks only: every other kind fails, for redrives that fail again."""
+    """Clicks only: every other kind fails, for DLQ replays that fail again."""
 
     def transform(self, obj: dict[str, Any]) -> dict[str, Any]:
         if obj["kind"] != "click":

@@ -38,7 +38,7 @@ DESCRIPTION = """\
 Reprocess records through the streaming job's processor and writers, in batch:
   kafka   an offset or time range still held by Kafka (backed up too, unless --skip-backup)
   backup  archived hours, straight from the backup table (works after Kafka's retention)
-  dlq     redrive: unresolved DLQ rows; rows that now succeed are marked resolved
+  dlq     unresolved DLQ rows; rows that now succeed are marked resolved
 Writes are keyed by the source record (topic, partition, offset), so running the same replay
 twice adds nothing the second time.
 """

@@ -62,7 +62,7 @@ class KeyedWrites:
     """Writes keyed by (topic, partition, offset): a second identical run adds nothing.
 
     ``retry_failures`` says what a record that fails again does to its unresolved DLQ row:
-    replays and redrives count the attempt and keep the new error; recovering an interrupted
+    DLQ replays count the attempt and keep the new error; recovering an interrupted
     stream batch (``--resume-from-ledger``) leaves the row as the stream wrote it.
     """
 

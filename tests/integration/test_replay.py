@@ -1,4 +1,4 @@
-"""Replays, redrive, audit and resume-from-ledger against the real broker and Delta tables."""
+"""Replays (Kafka, backup, DLQ), audit and resume-from-ledger: real broker, real Delta tables."""
 
 from __future__ import annotations
 
@@ -229,7 +229,7 @@ def test_backup_replay_backfills_a_new_output_from_archived_hours(
     assert table(spark, fresh.output).count() == len(in_hours)
 
 
-def test_redrive_after_fixing_the_processor_moves_exactly_the_fixed_rows(
+def test_dlq_replay_after_fixing_the_processor_moves_exactly_the_fixed_rows(
     spark, streamed, tmp_path, capsys
 ):
     paths = copy_tables(streamed.paths, tmp_path)
@@ -245,12 +245,12 @@ def test_redrive_after_fixing_the_processor_moves_exactly_the_fixed_rows(
 
     output = table(spark, paths.output)
     assert output.count() == output_before + len(missing_field)
-    redriven = output.where(F.col("source_offset").isNotNull()).join(
+    replayed = output.where(F.col("source_offset").isNotNull()).join(
         table(spark, paths.dlq).where(F.col("resolved_by") == run_id),
         (F.col("source_partition") == F.col("partition"))
         & (F.col("source_offset") == F.col("offset")),
     )
-    assert redriven.count() == len(missing_field)
+    assert replayed.count() == len(missing_field)
     dlq = {(r["partition"], r["offset"]): r for r in table(spark, paths.dlq).collect()}
     for coordinates_, row in dlq.items():
         if coordinates_ in missing_field:
