@@ -6,6 +6,7 @@ import argparse
 from dataclasses import dataclass
 from datetime import timedelta
 
+from jobs.config.flags import add_timezone_flag
 from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import absolute_location, check_timezone, parse_duration
 from jobs.core.errors import ConfigError
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="AGE",
             help=f"drop {name} hours older than this: 30d, 72h or none (default)",
         )
-    p.add_argument("--timezone", default="UTC", help="zone of the date/hour partitions (UTC)")
+    add_timezone_flag(p)
     p.add_argument(
         "--grace",
         default="10m",
@@ -130,11 +131,11 @@ def parse_settings(argv: list[str] | None = None) -> MaintainConfig:
             raise ConfigError(f"--{name}-retention", f"needs --{name}-path")
     if not tables:
         raise ConfigError("--backup-path", "give at least one table: --backup-path, --dlq-path …")
-    check_timezone(args.timezone)
+    timezone = check_timezone(args.timezone or "UTC")
     grace = parse_duration(args.grace, "--grace")
     return MaintainConfig(
         tables,
-        args.timezone,
+        timezone,
         timedelta(seconds=grace),
         args.vacuum,
         args.dry_run,
