@@ -91,6 +91,13 @@ def configure_logging() -> None:
     logging.getLogger("jobs").setLevel(logging.INFO)
     for noisy in ("py4j", "kafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("py4j.clientserver").addFilter(_without_job_errors)
+
+
+def _without_job_errors(record: logging.LogRecord) -> bool:
+    """py4j logs every exception of ``foreachBatch`` with its traceback; a ``JobError`` raised
+    on purpose (a batch past --errors-tolerance) is logged by ``run_command`` in one line."""
+    return not (record.exc_info and isinstance(record.exc_info[1], JobError))
 
 
 def check_before_start(processor: str, locations: Mapping[str, str | None]) -> LoadedProcessor:
