@@ -26,11 +26,12 @@ def run_job(args: list[str], log) -> int:
     return job.wait(timeout=900)
 
 
-def offsets(spark, path: str) -> list[tuple[int, int]]:
+def offsets(spark, path: str, prefix: str = "") -> list[tuple[int, int]]:
+    """The source records of a table's rows (``source_`` columns in the output table)."""
     if not Path(path, "_delta_log").is_dir():
         return []
-    rows = table(spark, path).select("partition", "offset").collect()
-    return [(r["partition"], r["offset"]) for r in rows]
+    rows = table(spark, path).select(f"{prefix}partition", f"{prefix}offset").collect()
+    return [(r[0], r[1]) for r in rows]
 
 
 def test_a_batch_past_the_tolerance_stops_the_job_and_the_rerun_writes_it_once(
@@ -61,7 +62,8 @@ def test_a_batch_past_the_tolerance_stops_the_job_and_the_rerun_writes_it_once(
     rerun = tmp_path / "rerun.log"
     assert run_job([*args, "--errors-tolerance", "all"], rerun) == exit_codes.FINISHED
     assert batch_ids(rerun.read_text()) == [0], "the same batch, processed again"
-    backup, output, dlq = (offsets(spark, p) for p in (paths.backup, paths.output, paths.dlq))
+    backup, dlq = offsets(spark, paths.backup), offsets(spark, paths.dlq)
+    output = offsets(spark, paths.output, "source_")
     for rows in (backup, output + dlq):
         assert not [k for k, n in collections.Counter(rows).items() if n > 1]
     assert len(backup) == 60 and len(output) == 39 and len(dlq) == 21
