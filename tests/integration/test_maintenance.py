@@ -95,7 +95,7 @@ def test_maintenance_while_the_stream_writes_loses_nothing_and_the_audit_stays_c
     assert final.wait(timeout=600) == exit_codes.FINISHED
     code, report = run_audit(paths, capsys)
     assert code == 0, report["problems"]
-    assert report["totals"]["backup"] == len(produced) + 5
+    assert report["totals"]["backed_up"] == len(produced) + 5
     current = str(hour_of(datetime.fromtimestamp(now_ms / 1000, UTC)))
     for name in ("backup", "dlq", "output"):
         compacted = done[name]["compacted"]
