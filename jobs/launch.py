@@ -1,9 +1,13 @@
 """What every entry point does around its run, written once: logging, the checks before Spark
 starts, errors turned into exit codes, the settings and the summary printed.
 
-Exit codes: 0 finished or stopped cleanly, 1 failed while running, 2 bad settings (a
-``ConfigError`` names the setting, before Spark starts). A ``JobError`` is one log line, never a
-stack trace.
+SIGTERM and SIGINT are handled from the first line of every ``main``: they become a
+``StopRequest``. The stream watches it and stops after the running batch; the other commands
+are interrupted where they are (their writes are keyed by record, a rerun finishes them).
+
+Exit codes (``jobs.core.exit_codes``): 0 finished, 1 failed while running, 2 bad settings (a
+``ConfigError`` names the setting, before Spark starts), 3 stopped by a signal. A ``JobError``
+is one log line, never a stack trace.
 """
 
 from __future__ import annotations
@@ -14,33 +18,68 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 
+from jobs.core import exit_codes
 from jobs.core.errors import ConfigError, JobError
 from jobs.core.processor import LoadedProcessor, load_processor
+from jobs.core.stop_request import StopRequest
+from jobs.io.filesystems import check_filesystems
 from jobs.io.paths import check_writable
 from jobs.io.preflight import check_reachable, check_topics
+from jobs.io.stop_signals import handle_stop_signals, ignore_stop_signals, stop_signals
 
 __all__ = [
     "check_before_start",
     "check_kafka",
     "check_python_packages",
     "configure_logging",
+    "exit_with",
     "log_settings",
     "print_summary",
     "run_command",
+    "spark_started",
 ]
 
 log = logging.getLogger(__name__)
 
 
-def run_command(command: Callable[[], int]) -> int:
-    """The exit code of ``command()``, with logging set up; a ``JobError`` is logged as one
-    line and gives its own exit code."""
-    configure_logging()
-    try:
-        return command()
-    except JobError as e:
-        log.error("%s", e)
-        return e.exit_code
+class Interrupted(JobError):
+    """A command that does not watch its ``StopRequest`` was stopped by a signal."""
+
+    exit_code = exit_codes.STOPPED
+
+
+def run_command(command: Callable[[StopRequest], int], *, on_signal: str | None = None) -> int:
+    """The exit code of ``command(stop)``, with stop signals handled and logging set up; a
+    ``JobError`` is logged as one line and gives its own exit code.
+
+    ``on_signal``: for a command that does not watch ``stop``, what a person should know when a
+    signal interrupts it where it is (exit 3); without it the command watches ``stop`` itself."""
+    with stop_signals() as stop:
+        configure_logging()
+        if on_signal:
+            stop.on_request(lambda reason: _interrupt(reason, on_signal))
+        try:
+            return command(stop)
+        except JobError as e:
+            log.error("%s", e)
+            return e.exit_code
+
+
+def _interrupt(reason: str, advice: str) -> None:
+    raise Interrupted(f"stopped by {reason}: {advice} (exit code {exit_codes.STOPPED})")
+
+
+def spark_started(spark, stop: StopRequest, locations: Mapping[str, str | None]) -> None:
+    """Once the session is up: our SIGINT handler back (PySpark's SparkContext puts its own
+    in, which cancels every Spark job at once), and a filesystem for each location."""
+    handle_stop_signals(stop)
+    check_filesystems(spark, locations)
+
+
+def exit_with(exit_code: int) -> None:
+    """The end of ``python -m jobs.X``: a late signal must not turn the exit into a kill."""
+    ignore_stop_signals()
+    sys.exit(exit_code)
 
 
 def configure_logging() -> None:
@@ -52,6 +91,13 @@ def configure_logging() -> None:
     logging.getLogger("jobs").setLevel(logging.INFO)
     for noisy in ("py4j", "kafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("py4j.clientserver").addFilter(_without_job_errors)
+
+
+def _without_job_errors(record: logging.LogRecord) -> bool:
+    """py4j logs every exception of ``foreachBatch`` with its traceback; a ``JobError`` raised
+    on purpose (a batch past --errors-tolerance) is logged by ``run_command`` in one line."""
+    return not (record.exc_info and isinstance(record.exc_info[1], JobError))
 
 
 def check_before_start(processor: str, locations: Mapping[str, str | None]) -> LoadedProcessor:

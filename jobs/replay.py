@@ -7,20 +7,23 @@ second identical run adds nothing. ``--dry-run`` stops after the plan.
 
 from __future__ import annotations
 
-import sys
 import time
 
 from jobs import launch
 from jobs.config.replay import parse_replay_config
+from jobs.core.stop_request import StopRequest
 
 __all__ = ["main"]
 
 
+ON_SIGNAL = "the replay's writes are keyed by record: run it again to finish it"
+
+
 def main(argv: list[str] | None = None) -> int:
-    return launch.run_command(lambda: run(argv))
+    return launch.run_command(lambda stop: run(argv, stop), on_signal=ON_SIGNAL)
 
 
-def run(argv: list[str] | None) -> int:
+def run(argv: list[str] | None, stop: StopRequest) -> int:
     config = parse_replay_config(argv)
     loaded = launch.check_before_start(
         config.processor, {} if config.dry_run else config.locations()
@@ -36,6 +39,7 @@ def run(argv: list[str] | None) -> int:
 
     began = time.monotonic()
     spark = build_spark_session(f"kafka-replay:{config.name}", config.master)
+    launch.spark_started(spark, stop, config.locations())
     summary = replay(spark, config, loaded, began)
     if summary is not None:
         launch.print_summary(summary_text(summary), summary)
@@ -43,4 +47,4 @@ def run(argv: list[str] | None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    launch.exit_with(main())

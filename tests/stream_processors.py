@@ -51,3 +51,11 @@ def slow(record: Record):
         Path(marker).touch()
     time.sleep(0.2)
     return {"key": record.key, "value": record.value}
+
+
+@processor("key BINARY, value BINARY")
+def slow_failing(record: Record):
+    """Like ``slow``, then every record fails (``ValueError``): a batch that is sure to pass
+    any ``--errors-tolerance`` but ``all``, after running long enough to be stopped."""
+    slow(record)
+    raise ValueError(f"record {record.offset} refused on purpose")

@@ -9,12 +9,16 @@ Writes into ``--dist`` (``dist/``), replacing what an earlier build left there:
 - ``exclude-packages.txt``   the pom's exclusions, for ``--exclude-packages``: with them Spark's
                              Ivy resolves the same jars as Maven, none the pyspark wheel ships
 
-then prints a spark-submit command to start from. See ``docs/SPARK_SUBMIT.md``.
+then prints a spark-submit command that runs as printed, pasted into a fresh shell on this
+machine (absolute paths; this venv's spark-submit, Spark and Python; Spark's log at WARN), with
+the job flags given after ``--`` (by default a ``--dev`` run of topic ``orders`` on
+127.0.0.1:9092). See ``docs/SPARK_SUBMIT.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import shlex
@@ -30,11 +34,13 @@ from jobs.io.jars import POM, spark_jars
 __all__ = [
     "Package",
     "build",
+    "cluster_command",
     "main",
     "maven_coordinates",
     "maven_exclusions",
     "package_sources",
     "parse_args",
+    "spark_home",
     "submit_command",
     "write_text",
 ]
@@ -44,6 +50,19 @@ JOBS_DIR = REPO / "jobs"
 # make demo's broker and sample data: the cluster has no use for them.
 LEFT_OUT = (JOBS_DIR / "demo",)
 PROPERTIES_FILE = REPO / "spark-conf" / "spark-defaults.conf"
+LOG4J2_FILE = REPO / "spark-conf" / "log4j2.properties"
+VENV_BIN = Path(sys.prefix) / "bin"  # not resolved: the venv's python, not the one it links to
+DEFAULT_JOB_ARGS = (
+    "--bootstrap-servers",
+    "127.0.0.1:9092",
+    "--topics",
+    "orders",
+    "--processor",
+    "jobs.processors.builtin:json_events",
+    "--dev",
+    "--trigger",
+    "available-now",
+)
 ZIP_NAME = "kafka_stream_jobs.zip"
 JARS_PROFILE = "spark-jars"
 _MAVEN_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
@@ -162,24 +181,52 @@ def _fill(value: str, properties: dict[str, str]) -> str:
     return _PROPERTY.sub(lambda m: properties[m.group(1)], value)
 
 
-def submit_command(package: Package, cluster: bool = False) -> str:
-    """A spark-submit command line for the built package; ``cluster`` uses ``--packages``."""
-    jars = (
-        f'--packages "$(cat {_shown(package.packages_file)})" '
-        f'--exclude-packages "$(cat {_shown(package.excludes_file)})"'
-        if cluster
-        else f'--jars "$(cat {_shown(package.jars_file)})"'
+def submit_command(package: Package, job_args: tuple[str, ...] = DEFAULT_JOB_ARGS) -> str:
+    """The spark-submit command of this machine, runnable as printed from any directory and
+    any environment: nothing it needs comes from ``PATH``, ``SPARK_HOME`` or the working
+    directory."""
+    q = _quoted
+    environment = (
+        f"SPARK_LOCAL_IP=127.0.0.1 SPARK_HOME={q(spark_home())} "
+        f"PYSPARK_PYTHON={q(VENV_BIN / 'python')}"
     )
+    log4j = shlex.quote(f"-Dlog4j2.configurationFile=file:{LOG4J2_FILE}")
     return " ".join(
         [
-            f"spark-submit --master <master> --py-files {_shown(package.zip)} {jars}",
-            f"--properties-file {_shown(PROPERTIES_FILE)} {_shown(package.main)}",
+            f"{environment} {q(VENV_BIN / 'spark-submit')} --master 'local[2]'",
+            f'--py-files {q(package.zip)} --jars "$(cat {q(package.jars_file)})"',
+            f"--properties-file {q(PROPERTIES_FILE)} --driver-java-options {log4j}",
+            q(package.main),
+            shlex.join(job_args),
+        ]
+    )
+
+
+def cluster_command(package: Package) -> str:
+    """A template for a cluster: ``--packages`` from Maven Central, the ``<…>`` to fill in."""
+    return " ".join(
+        [
+            "spark-submit --master <master> --py-files kafka_stream_jobs.zip",
+            f'--packages "$(cat {_shown(package.packages_file)})"',
+            f'--exclude-packages "$(cat {_shown(package.excludes_file)})"',
+            f"--properties-file <your spark-defaults.conf> {package.main.name}",
             "--bootstrap-servers <host:port> --topics <topic>",
             "--processor jobs.processors.builtin:json_events --checkpoint <checkpoint path>",
             "--backup-path <backup path> --dlq-path <dlq path> --output-path <output path>",
-            "--trigger available-now",
         ]
     )
+
+
+def spark_home() -> Path:
+    """The pyspark package of this Python: a whole Spark (``bin/``, ``jars/``)."""
+    spec = importlib.util.find_spec("pyspark")
+    if spec is None or spec.origin is None:
+        raise SystemExit("pyspark is not installed in this Python: run make setup")
+    return Path(spec.origin).parent
+
+
+def _quoted(path: Path) -> str:
+    return shlex.quote(str(path.absolute()))
 
 
 def _shown(path: Path) -> str:
@@ -198,19 +245,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--dist", default="dist", help="where to write the package (dist/)")
+    p.add_argument(
+        "job_args",
+        nargs=argparse.REMAINDER,
+        help="after --: the job's flags in the printed command (default: a --dev run of "
+        "topic orders on 127.0.0.1:9092)",
+    )
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    package = build(Path(parse_args(argv).dist))
+    args = parse_args(argv)
+    job_args = tuple(args.job_args[1:] if args.job_args[:1] == ["--"] else args.job_args)
+    package = build(Path(args.dist))
     size = package.zip.stat().st_size / 1024
     print(f"{_shown(package.zip)}: {len(package_sources())} files of jobs/, {size:.0f} KiB")
     print(f"{_shown(package.main)}: the main file")
     print(f"{_shown(package.jars_file)}: {len(package.jars)} jars for --jars")
     print(f"{_shown(package.packages_file)}: {','.join(package.packages)} for --packages")
     print(f"{_shown(package.excludes_file)}: what the pyspark wheel ships, for --exclude-packages")
-    print(f"\nrun it, with the jars of this machine:\n  {submit_command(package)}")
-    print(f"\nor, where spark-submit reaches Maven Central:\n  {submit_command(package, True)}")
+    command = submit_command(package, job_args or DEFAULT_JOB_ARGS)
+    print(f"\nrun it here, as printed (any shell, any directory):\n  {command}")
+    print(f"\non a cluster whose spark-submit reaches Maven Central:\n  {cluster_command(package)}")
     print(f"\n{CLUSTER_NOTE}")
     return 0
 

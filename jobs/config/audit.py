@@ -6,6 +6,7 @@ import argparse
 from dataclasses import dataclass, field
 
 from jobs.config.flags import add_broker_flags, add_hour_flags, add_table_flags, add_timezone_flag
+from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import (
     check_timezone,
     described,
@@ -24,7 +25,15 @@ list of records the processor filtered. Offset holes are reported as notes: tran
 markers and compaction leave them. With --bootstrap-servers, what the broker still holds in
 the offsets the job read is compared with the backup, and records it lacks are problems.
 
-exit codes: 0 clean · 1 problems found (or the audit could not run) · 2 bad settings
+settings file (--config): TOML or JSON with the flag names as keys; flags given here win.
+
+exit codes: 0 clean · 1 problems found (or the audit could not run) · 2 bad settings ·
+3 stopped by SIGTERM/SIGINT
+
+example:
+  python -m jobs.audit --backup-path /data/backup --dlq-path /data/dlq \
+    --ledger-path /data/ledger --output-path /data/orders --from 2026-11-22T09 \
+    --to 2026-11-22T12 --bootstrap-servers 127.0.0.1:9092
 """
 
 
@@ -45,6 +54,15 @@ class AuditConfig:
     json: bool = False
     master: str = "local[2]"
 
+    def locations(self) -> dict[str, str | None]:
+        """The tables it reads, by flag."""
+        return {
+            "--backup-path": self.backup_path,
+            "--dlq-path": self.dlq_path,
+            "--ledger-path": self.ledger_path,
+            "--output-path": self.output_path,
+        }
+
     def describe(self) -> dict[str, object]:
         """The settings as printable data, secrets masked."""
         return described(self, "hours")
@@ -64,11 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_timezone_flag(p)
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
+    add_config_flag(p)
     return p
 
 
 def parse_audit_config(argv: list[str] | None = None) -> AuditConfig:
-    a = build_parser().parse_args(argv)
+    a = parse_with_settings_file(build_parser(), argv)
     return AuditConfig(
         backup_path=a.backup_path,
         dlq_path=a.dlq_path,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Collection
 
+from jobs.config.values import absolute_location
+
 __all__ = [
     "add_broker_flags",
     "add_hour_flags",
@@ -29,7 +31,13 @@ _TABLES = {
 def add_table_flags(group: Group, *, required: Collection[str] = ()) -> None:
     """``--backup-path``, ``--dlq-path``, ``--output-path``, ``--ledger-path``."""
     for flag, help_text in _TABLES.items():
-        group.add_argument(flag, metavar="PATH", help=help_text, required=flag in required)
+        group.add_argument(
+            flag,
+            metavar="PATH",
+            type=absolute_location,
+            help=f"{help_text}; a local path is made absolute",
+            required=flag in required,
+        )
 
 
 def add_broker_flags(group: Group, *, servers_help: str = "Kafka brokers") -> None:

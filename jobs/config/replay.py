@@ -15,6 +15,7 @@ from jobs.config.flags import (
     add_table_flags,
     add_timezone_flag,
 )
+from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import (
     check_timezone,
     described,
@@ -40,9 +41,16 @@ Reprocess records through the streaming job's processor and writers, in batch:
   dlq     unresolved DLQ rows; rows that now succeed are marked resolved
 Writes are keyed by the source record (topic, partition, offset), so running the same replay
 twice adds nothing the second time.
+"""
+
+EXIT_CODES = """
+settings file (--config): TOML or JSON with the flag names as keys, e.g.
+  backup-path = "/data/backup"
+  topics = ["orders"]
+Flags given on the command line win over the file.
 
 exit codes: 0 done (or nothing to replay) · 1 failed, or Kafka no longer holds the range · 2 bad
-settings
+settings · 3 interrupted by SIGTERM/SIGINT (writes are keyed by record: run again to finish)
 """
 
 EXAMPLES = """\
@@ -54,6 +62,7 @@ examples:
   python -m jobs.replay backup --from 2026-11-22T09 --to 2026-11-22T12 --topics orders ...
   python -m jobs.replay dlq --error-type InvalidJson,MissingField --dry-run ...
 """
+MODE_EXAMPLES = dict(zip(("kafka", "backup", "dlq"), EXAMPLES.split("\n  python")[1:], strict=True))
 
 
 @dataclass(frozen=True)
@@ -108,11 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m jobs.replay",
         description=DESCRIPTION,
-        epilog=EXAMPLES,
+        epilog=EXAMPLES + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     modes = p.add_subparsers(dest="mode", required=True, metavar="kafka|backup|dlq")
-    kafka = _common(modes.add_parser("kafka", help="an offset or time range from Kafka"))
+    kafka = _common(_mode(modes, "kafka", "an offset or time range from Kafka"))
     kafka.add_argument("--starting-offsets", metavar="JSON", help='{"topic": {"0": 1200}}')
     kafka.add_argument("--ending-offsets", metavar="JSON", help="exclusive; default: latest")
     kafka.add_argument("--starting-timestamp", metavar="TIME", help="ISO time or epoch ms")
@@ -124,11 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay what Kafka still holds and report the hole, instead of failing",
     )
     for mode, what in (("backup", "archived hours"), ("dlq", "unresolved DLQ rows")):
-        sub = _common(modes.add_parser(mode, help=f"{what} from the Delta table"))
+        sub = _common(_mode(modes, mode, f"{what} from the Delta table"))
         add_hour_flags(sub)
         if mode == "dlq":
             sub.add_argument("--error-type", metavar="T1,T2", help="only these error types")
     return p
+
+
+def _mode(modes, name: str, what: str) -> argparse.ArgumentParser:
+    return modes.add_parser(
+        name,
+        help=what,
+        description=f"python -m jobs.replay {name}: {what}.",
+        epilog=f"example:\n  python{MODE_EXAMPLES[name].rstrip()}\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -146,6 +165,7 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add_timezone_flag(p)
     p.add_argument("--name", help="job name in the ledger (default kafka-stream)")
     p.add_argument("--master", help="Spark master (default local[2])")
+    add_config_flag(p)
     p.add_argument(
         "--dry-run", action="store_true", help="say what would be replayed; write nothing"
     )
@@ -153,7 +173,7 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def parse_replay_config(argv: list[str] | None = None) -> ReplayConfig:
-    a = build_parser().parse_args(argv)
+    a = parse_with_settings_file(build_parser(), argv)
     given = {
         "output_path": a.output_path,
         "output_topic": a.output_topic,

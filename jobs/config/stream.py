@@ -17,11 +17,13 @@ from jobs.config.values import (
     parse_duration,
     parse_partition_offsets,
 )
+from jobs.core.error_tolerance import TOLERATE_ALL, ErrorTolerance
 from jobs.core.errors import ConfigError
 
 __all__ = ["JobConfig", "Trigger", "TriggerKind", "parse_stop_at_offsets", "parse_trigger"]
 
 TriggerKind = Literal["processing-time", "available-now", "once"]
+DLQ_TOPIC_HEADERS = ("dlq", "connect", "both")
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,19 @@ class JobConfig:
     name: str = "kafka-stream"
     broker_timeout: float = 30.0
     master: str = "local[2]"
+    checkpoint_lease: float = 30.0
+    heartbeat: float = 300.0
+    dlq_topic_headers: str = "dlq"
+    errors_tolerance: ErrorTolerance = TOLERATE_ALL
 
     def __post_init__(self) -> None:
-        _require(self.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]")
-        _require(self.processor, "--processor", "package.module:object")
-        _require(self.checkpoint, "--checkpoint", "a directory path or URI")
-        _require(self.backup_path, "--backup-path", "a directory path or URI")
-        _require(self.dlq_path, "--dlq-path", "a directory path or URI")
+        _require_all(
+            (self.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]"),
+            (self.processor, "--processor", "package.module:object"),
+            (self.checkpoint, "--checkpoint", "a directory path or URI"),
+            (self.backup_path, "--backup-path", "a directory path or URI"),
+            (self.dlq_path, "--dlq-path", "a directory path or URI"),
+        )
         _check_source(self)
         _check_numbers(self)
         if self.output_path and self.output_topic:
@@ -80,6 +88,7 @@ class JobConfig:
             raise ConfigError(
                 "--resume-from-ledger", "needs --ledger-path and --topics (not a pattern)"
             )
+        _check_operations(self)
         for key in self.kafka_options:
             if key.startswith("kafka."):
                 raise ConfigError("--kafka-option", f"give {key[6:]!r} without the 'kafka.' prefix")
@@ -96,7 +105,7 @@ class JobConfig:
 
     def describe(self) -> dict[str, object]:
         """The settings as printable data, secrets masked."""
-        return described(self, "trigger")
+        return described(self, "trigger", "errors_tolerance")
 
 
 def parse_trigger(text: str) -> Trigger:
@@ -115,9 +124,13 @@ def parse_stop_at_offsets(text: str) -> dict[str, dict[int, int]]:
     return parse_partition_offsets(text, "--stop-at-offsets")
 
 
-def _require(value: object, flag: str, what: str) -> None:
-    if not value or (isinstance(value, str) and not value.strip()):
-        raise ConfigError(flag, f"required; give {what}")
+def _require_all(*settings: tuple[object, str, str]) -> None:
+    """The first missing setting, and the names of the others missing with it."""
+    missing = [(flag, what) for value, flag, what in settings if not str(value or "").strip()]
+    if missing:
+        (flag, what), others = missing[0], [f for f, _ in missing[1:]]
+        also = f" (also required: {', '.join(others)})" if others else ""
+        raise ConfigError(flag, f"required; give {what}{also}")
 
 
 def _check_source(config: JobConfig) -> None:
@@ -167,3 +180,16 @@ def _check_numbers(config: JobConfig) -> None:
         raise ConfigError("--record-timeout", "must not be negative (0 means no limit)")
     if config.trigger.seconds < 0:
         raise ConfigError("--trigger", "the interval must not be negative")
+
+
+def _check_operations(config: JobConfig) -> None:
+    if config.checkpoint_lease < 3:
+        raise ConfigError("--checkpoint-lease", "must be at least 3s (renewed every third)")
+    if config.heartbeat < 0:
+        raise ConfigError("--heartbeat", "must not be negative (0: no heartbeat)")
+    if config.dlq_topic_headers not in DLQ_TOPIC_HEADERS:
+        raise ConfigError(
+            "--dlq-topic-headers", f"{config.dlq_topic_headers!r}; use dlq, connect or both"
+        )
+    if config.dlq_topic_headers != "dlq" and not config.dlq_topic:
+        raise ConfigError("--dlq-topic-headers", "needs --dlq-topic")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,17 @@ from jobs.config.flags import (
     add_table_flags,
     add_timezone_flag,
 )
+from jobs.config.problems import Problems
+from jobs.config.settings_file import add_config_flag, read_settings_file
 from jobs.config.stream import JobConfig, parse_stop_at_offsets, parse_trigger
-from jobs.config.values import parse_duration, parse_kafka_options, parse_topics
+from jobs.config.values import (
+    absolute_location,
+    parse_duration,
+    parse_errors_tolerance,
+    parse_kafka_options,
+    parse_topics,
+)
+from jobs.core.error_tolerance import TOLERATE_ALL
 from jobs.core.errors import ConfigError
 
 __all__ = ["build_parser", "parse_config"]
@@ -39,7 +47,10 @@ settings file (--config): TOML or JSON with the flag names as keys, e.g.
   kafka-option = ["security.protocol=SASL_SSL"]
 Flags given on the command line win over the file.
 
-exit codes: 0 finished or stopped cleanly · 1 failed while running · 2 bad settings
+exit codes: 0 finished (available-now/once done, --stop-at-offsets reached) · 1 failed while
+running, or a batch passed --errors-tolerance · 2 bad settings, or the checkpoint is another
+job's or in use by a running job (named) · 3 stopped by SIGTERM/SIGINT: the running batch
+finished and its checkpoint commit was written; run again to go on
 
 example:
   python -m jobs.stream --bootstrap-servers 127.0.0.1:9092 --topics orders \\
@@ -72,11 +83,30 @@ def build_parser() -> argparse.ArgumentParser:
     work = p.add_argument_group("processing")
     add_processor_flags(work)
     add_timezone_flag(work)
+    work.add_argument(
+        "--errors-tolerance",
+        metavar="LIMIT",
+        help="all (default): every failed record goes to the DLQ and the job goes on; none: "
+        "stop (exit 1) at a batch's first failed record; N: when a batch sends more than N "
+        "records to the DLQ; P%%: more than P percent of what it read. A stopped batch writes "
+        "no output and no DLQ rows: fixed and run again, it is processed whole",
+    )
     sinks = p.add_argument_group("tables and topics")
-    sinks.add_argument("--checkpoint", metavar="PATH", help="Spark checkpoint: the offsets")
+    sinks.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        type=absolute_location,
+        help="Spark checkpoint: the offsets; a local path is made absolute",
+    )
     add_table_flags(sinks)
     sinks.add_argument("--output-topic", metavar="TOPIC", help="or: output Kafka topic")
     sinks.add_argument("--dlq-topic", metavar="TOPIC", help="also send DLQ records here")
+    sinks.add_argument(
+        "--dlq-topic-headers",
+        choices=("dlq", "connect", "both"),
+        help="error facts on --dlq-topic records as dlq.* headers (default), as Kafka "
+        "Connect's __connect.errors.* headers (with the stack trace), or both",
+    )
     run = p.add_argument_group("running")
     run.add_argument(
         "--trigger",
@@ -105,40 +135,39 @@ def build_parser() -> argparse.ArgumentParser:
         "ledger says the job stopped, instead of --starting-offsets",
     )
     run.add_argument(
+        "--checkpoint-lease",
+        metavar="DURATION",
+        help="one job per checkpoint: a job killed with kill -9 on another host blocks a "
+        "restart this long at most (default 30s; on the same host not at all)",
+    )
+    run.add_argument(
+        "--heartbeat",
+        metavar="DURATION",
+        help="while no batch runs, log the last batch and the lag per partition this often "
+        "(default 5m; 0: never)",
+    )
+    run.add_argument(
         "--name",
         help="job name: the Spark app name and the prefix of the app id its Delta commits carry",
     )
     run.add_argument("--master", help="Spark master when not run by spark-submit (local[2])")
-    run.add_argument("--config", metavar="FILE", help="settings file (TOML or JSON)")
+    add_config_flag(run)
     return p
 
 
 def parse_config(argv: list[str] | None = None) -> JobConfig:
     """Flags over the settings file, turned into one validated ``JobConfig``."""
     flags = vars(build_parser().parse_args(argv))
-    settings = read_settings_file(flags.pop("config")) if "config" in flags else {}
+    settings = settings_from_file(flags.pop("config")) if "config" in flags else {}
     settings.update(flags)
     if settings.get("dev"):
         settings.update(dev_paths(settings))
     return to_config(settings)
 
 
-def read_settings_file(path: str) -> dict[str, Any]:
-    file = Path(path)
-    try:
-        text = file.read_text()
-        raw = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
-    except OSError as e:
-        raise ConfigError("--config", f"cannot read {path}: {e.strerror}") from None
-    except (ValueError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError("--config", f"{path} is not valid TOML/JSON: {e}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError("--config", f"{path} must hold a table/object of settings")
+def settings_from_file(path: str) -> dict[str, Any]:
     known = {a.dest for a in build_parser()._actions} - {"help", "config"}
-    settings = {key.replace("-", "_"): value for key, value in raw.items()}
-    unknown = set(settings) - known
-    if unknown:
-        raise ConfigError("--config", f"unknown settings in {path}: {sorted(unknown)}")
+    settings = read_settings_file(path, known)
     for key, value in settings.items():
         _check_file_type(key, value)
     if isinstance(settings.get("kafka_option"), str):
@@ -161,8 +190,11 @@ def _check_file_type(key: str, value: Any) -> None:
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         )
         want = "a string or a list of strings"
-    elif key in ("broker_timeout", "record_timeout"):
+    elif key in ("broker_timeout", "record_timeout", "checkpoint_lease", "heartbeat"):
         ok, want = isinstance(value, str | int | float), "a duration such as 30s"
+    elif key == "errors_tolerance":
+        ok = isinstance(value, str | int) and not isinstance(value, bool)
+        want = 'all, none, a count or a share such as "5%"'
     elif key == "stop_at_offsets":
         ok, want = isinstance(value, str | dict), "an object or a JSON string"
     else:
@@ -185,7 +217,31 @@ def dev_paths(settings: dict[str, Any]) -> dict[str, Any]:
     return dev
 
 
+LOCATIONS = ("checkpoint", "backup_path", "dlq_path", "output_path", "ledger_path")
+
+
 def to_config(s: dict[str, Any]) -> JobConfig:
+    s = {
+        k: absolute_location(v) if k in LOCATIONS and isinstance(v, str) else v
+        for k, v in s.items()
+    }
+    problems = Problems()
+    values = parsed_values(s, problems)
+    config = problems.value(lambda: JobConfig(**required_values(s), **values), None)
+    problems.raise_any()
+    return config
+
+
+def required_values(s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: s.get(key, "")
+        for key in ("bootstrap_servers", "processor", "checkpoint", "backup_path", "dlq_path")
+    }
+
+
+def parsed_values(s: dict[str, Any], problems: Problems) -> dict[str, Any]:
+    """Every setting with a value parser, each problem collected; the plain optional ones."""
+    p = problems.value
     options = s.get("kafka_option") or []
     optional = {
         "topic_pattern",
@@ -202,21 +258,30 @@ def to_config(s: dict[str, Any]) -> JobConfig:
         "master",
         "dev",
         "resume_from_ledger",
+        "dlq_topic_headers",
     }
-    return JobConfig(
-        bootstrap_servers=s.get("bootstrap_servers", ""),
-        processor=s.get("processor", ""),
-        checkpoint=s.get("checkpoint", ""),
-        backup_path=s.get("backup_path", ""),
-        dlq_path=s.get("dlq_path", ""),
-        topics=_topics(s.get("topics")),
-        trigger=parse_trigger(s["trigger"]) if "trigger" in s else JobConfig.trigger,
-        kafka_options=parse_kafka_options(list(options)),
-        stop_at_offsets=_stop_at(s.get("stop_at_offsets")),
-        broker_timeout=parse_duration(str(s.get("broker_timeout", "30s")), "--broker-timeout"),
-        record_timeout=parse_duration(str(s.get("record_timeout", "60s")), "--record-timeout"),
+    return {
+        "topics": _topics(s.get("topics")),
+        "trigger": p(lambda: parse_trigger(s["trigger"]), JobConfig.trigger)
+        if "trigger" in s
+        else JobConfig.trigger,
+        "kafka_options": p(lambda: parse_kafka_options(list(options)), {}),
+        "stop_at_offsets": p(lambda: _stop_at(s.get("stop_at_offsets")), None),
+        **{key: p(lambda key=key: _duration(s, key), getattr(JobConfig, key)) for key in DURATIONS},
+        "errors_tolerance": p(
+            lambda: parse_errors_tolerance(str(s.get("errors_tolerance", "all"))),
+            TOLERATE_ALL,
+        ),
         **{k: v for k, v in s.items() if k in optional},
-    )
+    }
+
+
+DURATIONS = {"broker_timeout": "30s", "record_timeout": "60s", "checkpoint_lease": "30s"}
+DURATIONS["heartbeat"] = "5m"
+
+
+def _duration(s: dict[str, Any], key: str) -> float:
+    return parse_duration(str(s.get(key, DURATIONS[key])), "--" + key.replace("_", "-"))
 
 
 def _topics(value: str | list[str] | None) -> tuple[str, ...]:

@@ -7,18 +7,22 @@ secret-looking Kafka options are never echoed.
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import UTC, datetime
 
+from jobs.core.error_tolerance import ErrorTolerance, parse_error_tolerance
 from jobs.core.errors import ConfigError
 from jobs.core.partitioning import is_known_timezone
 from jobs.core.replay_plan import HOUR_FORMAT, HourRange
 
 __all__ = [
     "REDACTED",
+    "absolute_location",
     "check_timezone",
     "described",
     "parse_duration",
+    "parse_errors_tolerance",
     "parse_hour_range",
     "parse_kafka_options",
     "parse_partition_offsets",
@@ -39,6 +43,15 @@ def check_timezone(timezone: str) -> str:
     if not is_known_timezone(timezone):
         raise ConfigError("--timezone", f"unknown zone {timezone!r}; e.g. UTC or Europe/Paris")
     return timezone
+
+
+def absolute_location(text: str) -> str:
+    """A local path made absolute (``data/backup`` → ``/srv/job/data/backup``), so what is
+    logged and written is the same wherever the job is started from; a URI (``s3a://…``,
+    ``file:…``) as given."""
+    if not text.strip() or "://" in text or text.startswith("file:"):
+        return text
+    return os.path.abspath(os.path.expanduser(text))
 
 
 def parse_topics(text: str | None) -> tuple[str, ...]:
@@ -64,6 +77,17 @@ def parse_duration(text: str, setting: str) -> float:
     if not match:
         raise ConfigError(setting, f"{text!r} is not a duration; e.g. 500ms, 10s, 2m")
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def parse_errors_tolerance(text: str) -> ErrorTolerance:
+    """``--errors-tolerance``: all, none, a count of DLQ records or a share of a batch."""
+    tolerance = parse_error_tolerance(str(text))
+    if tolerance is None:
+        raise ConfigError(
+            "--errors-tolerance",
+            f"{text!r}; use all (default), none, a count such as 100 or a share such as 5%",
+        )
+    return tolerance
 
 
 def parse_kafka_options(pairs: list[str]) -> dict[str, str]:

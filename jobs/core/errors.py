@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "InfrastructureError", "JobError", "StopRequested"]
+from jobs.core import exit_codes
+
+__all__ = ["ConfigError", "InfrastructureError", "JobError"]
 
 
 class JobError(Exception):
     """Root of every error the job raises on purpose."""
 
-    exit_code = 1
+    exit_code = exit_codes.FAILED
 
 
 class ConfigError(JobError):
     """A setting is missing or wrong; raised before Spark starts. Names the setting."""
 
-    exit_code = 2
+    exit_code = exit_codes.BAD_SETTINGS
 
     def __init__(self, setting: str, problem: str) -> None:
         super().__init__(f"{setting}: {problem}")
@@ -23,7 +25,3 @@ class ConfigError(JobError):
 
 class InfrastructureError(JobError):
     """Kafka, storage or Spark failed in a way no record is to blame for."""
-
-
-class StopRequested(JobError):
-    """Raised at the start of a batch once a graceful stop was asked for; never a failure."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from jobs.core.errors import ConfigError
+from jobs.core.suggest import did_you_mean
 
 __all__ = [
     "Headers",
@@ -116,13 +118,15 @@ def load_processor(path: str) -> LoadedProcessor:
     try:
         module = importlib.import_module(module_name)
     except Exception as e:
+        hint = _module_hint(module_name) if isinstance(e, ModuleNotFoundError) else ""
         raise ConfigError(
-            "--processor", f"cannot import {module_name!r}: {type(e).__name__}: {e}"
+            "--processor", f"cannot import {module_name!r}: {type(e).__name__}: {e}{hint}"
         ) from None
     target = module
     for part in attribute.split("."):
         if not hasattr(target, part):
-            raise ConfigError("--processor", f"module {module_name!r} has no {attribute!r}")
+            hint = did_you_mean(part, [n for n in dir(target) if not n.startswith("_")])
+            raise ConfigError("--processor", f"module {module_name!r} has no {attribute!r}{hint}")
         target = getattr(target, part)
     _check_shape(path, target)
     schema = getattr(target, "output_schema", None)
@@ -132,6 +136,16 @@ def load_processor(path: str) -> LoadedProcessor:
             f'{path} declares no output_schema; add e.g. @processor("id LONG, name STRING")',
         )
     return LoadedProcessor(path, target, schema)
+
+
+def _module_hint(module_name: str) -> str:
+    """The nearest module of the same package, for a mistyped last part."""
+    parent, _, last = module_name.rpartition(".")
+    try:
+        paths = getattr(importlib.import_module(parent), "__path__", None) if parent else None
+    except Exception:
+        return ""
+    return did_you_mean(last, [m.name for m in pkgutil.iter_modules(paths)]) if paths else ""
 
 
 def _check_import_path(path: str, module_name: str, attribute: str) -> None:

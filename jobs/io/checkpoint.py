@@ -10,10 +10,11 @@ Spark's last offsets with its settings before it starts.
 from __future__ import annotations
 
 import json
+import uuid
 
 from pyspark.sql import SparkSession
 
-from jobs.core.errors import ConfigError
+from jobs.core.errors import ConfigError, InfrastructureError
 
 __all__ = [
     "MARKER",
@@ -21,6 +22,7 @@ __all__ = [
     "check_checkpoint",
     "checkpoint_has_offsets",
     "last_planned_ms",
+    "read_marker",
 ]
 
 MARKER = "kafka-stream-job.json"
@@ -60,12 +62,18 @@ class HadoopFiles:
         return bytes(data).decode("utf-8")
 
     def write(self, name: str, text: str) -> None:
-        path = self._path(name)
-        stream = self._fs(path).create(path, True)
+        """All or nothing: a temporary file renamed to ``name`` (atomic on local filesystems
+        and HDFS; an object store shows an object only once it is whole)."""
+        path, temporary = self._path(name), self._path(f".{name}.{uuid.uuid4().hex}.tmp")
+        fs = self._fs(path)
+        stream = fs.create(temporary, True)
         try:
             stream.write(bytearray(text.encode("utf-8")))
         finally:
             stream.close()
+        if not fs.rename(temporary, path):
+            fs.delete(temporary, False)
+            raise InfrastructureError(f"could not write {path.toString()}")
 
 
 def check_checkpoint(
@@ -76,7 +84,7 @@ def check_checkpoint(
     ``name`` is the job's ``--name``, ``topics`` its ``--topics`` (empty with a pattern)."""
     files = HadoopFiles(spark, checkpoint)
     if files.exists(MARKER):
-        _check_marker(json.loads(files.read(MARKER)), checkpoint, name)
+        _check_marker(read_marker(files, name), checkpoint, name)
     held = last_offsets_topics(files)
     if held is not None and topics and held != set(topics):
         raise ConfigError(
@@ -87,6 +95,22 @@ def check_checkpoint(
         )
     if not files.exists(MARKER):
         files.write(MARKER, json.dumps({"name": name, "topics": sorted(topics)}))
+
+
+def read_marker(files: HadoopFiles, name: str) -> dict:
+    """The marker's JSON object; an unreadable one is a one-line error naming the file."""
+    try:
+        marker = json.loads(files.read(MARKER))
+        if not isinstance(marker, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as e:
+        raise ConfigError(
+            "--checkpoint",
+            f"{files.root}/{MARKER} is unreadable ({str(e).splitlines()[0]}). If this "
+            f"checkpoint is job {name!r}'s, delete that file: the next start writes it "
+            "again (Spark's offsets are elsewhere)",
+        ) from None
+    return marker
 
 
 def _check_marker(marker: dict, checkpoint: str, name: str) -> None:

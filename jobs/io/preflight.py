@@ -6,6 +6,7 @@ import socket
 import time
 
 from jobs.core.errors import ConfigError, InfrastructureError
+from jobs.core.suggest import did_you_mean
 from jobs.io.kafka_client import list_topics
 
 __all__ = ["check_reachable", "check_topics"]
@@ -40,4 +41,5 @@ def check_topics(
     existing = list_topics(bootstrap_servers, kafka_options, timeout)
     missing = sorted(set(topics) - existing)
     if missing:
-        raise ConfigError("--topics", f"{missing} do not exist on {bootstrap_servers}")
+        hints = "".join(did_you_mean(t, existing).replace(" (", f" ({t}: ", 1) for t in missing)
+        raise ConfigError("--topics", f"{missing} do not exist on {bootstrap_servers}{hints}")

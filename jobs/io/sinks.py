@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from jobs.io.dlq_headers import HeaderStyle, error_headers
 from jobs.io.kafka_source import spark_kafka_options
 from jobs.io.schemas import HEADERS
 
@@ -20,6 +21,7 @@ class KafkaTopic:
     topic: str
     bootstrap_servers: str
     kafka_options: dict[str, str]
+    error_headers: HeaderStyle = "dlq"
 
     def write(self, rows: DataFrame) -> None:
         """``rows`` has ``key``, ``value`` and optionally ``headers``."""
@@ -34,17 +36,11 @@ def as_json_records(output_rows: DataFrame, output_columns: list[str]) -> DataFr
     )
 
 
-def with_error_headers(dlq_rows: DataFrame) -> DataFrame:
-    """DLQ rows as Kafka records: the original bytes, the error facts added as headers."""
-    facts = ["error_type", "error_message", "processor", "batch_id", "topic", "partition", "offset"]
-    error_headers = F.array(
-        *[
-            F.struct(
-                F.lit(f"dlq.{name}").alias("key"),
-                F.col(name).cast("string").cast("binary").alias("value"),
-            )
-            for name in facts
-        ]
-    )
+def with_error_headers(
+    dlq_rows: DataFrame, style: HeaderStyle = "dlq", job_name: str = "kafka-stream"
+) -> DataFrame:
+    """DLQ rows as Kafka records: the original bytes, the error facts added as headers
+    (``jobs.io.dlq_headers``: this job's ``dlq.*`` names, Kafka Connect's, or both)."""
     original = F.coalesce(F.col("headers"), F.array().cast(HEADERS))
-    return dlq_rows.select("key", "value", F.concat(original, error_headers).alias("headers"))
+    added = error_headers(style, job_name)
+    return dlq_rows.select("key", "value", F.concat(original, added).alias("headers"))

@@ -10,7 +10,7 @@ steps with writes keyed by source record (``jobs.io.table_writes``).
 
 from __future__ import annotations
 
-import threading
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +32,7 @@ from jobs.core.columns import (
     STATUS_FILTERED,
     STATUS_OK,
 )
-from jobs.core.errors import StopRequested
+from jobs.core.error_tolerance import TOLERATE_ALL, ErrorCounts, ErrorTolerance
 from jobs.core.faults import crash_point
 from jobs.core.ledger import STREAM, LedgerEntry, ledger_rows
 from jobs.io.schemas import LEDGER_SCHEMA, processed_schema
@@ -48,6 +48,8 @@ from jobs.pipeline.steps import Steps
 __all__ = ["Destinations", "MicroBatchPipeline", "TableWrites"]
 
 TableWrites = OnceWrites | KeyedWrites
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class MicroBatchPipeline:
         mode: str = STREAM,
         backup: Literal["write", "is-source", "skip"] = "write",
         on_batch: Callable[[BatchStats], None] = lambda stats: None,
+        tolerance: ErrorTolerance = TOLERATE_ALL,
     ) -> None:
         self.run = run
         self.to = destinations
@@ -90,22 +93,12 @@ class MicroBatchPipeline:
         self.backup = backup
         self.on_batch = on_batch
         self.sql = in_the_jvm(run)
-        self._lock = threading.Lock()
-        self._stop_requested = False
+        self.tolerance = tolerance
 
     def __call__(self, kafka_rows: DataFrame, batch_id: int) -> None:
-        with self._lock:
-            if self._stop_requested:
-                raise StopRequested(f"batch {batch_id} not started: a stop was requested")
-            stats = self.process(kafka_rows, batch_id)
-            crash_point("before-checkpoint", batch_id)
-            self.on_batch(stats)
-
-    def request_stop(self) -> None:
-        """Let the running batch finish; a batch that starts afterwards refuses to run."""
-        self._stop_requested = True
-        with self._lock:
-            pass
+        stats = self.process(kafka_rows, batch_id)
+        crash_point("before-checkpoint", batch_id)
+        self.on_batch(stats)
 
     def process(self, kafka_rows: DataFrame, batch_id: int) -> BatchStats:
         """backup ∥ (process → output ∥ DLQ), then the ledger: a failure in any step raises
@@ -147,6 +140,7 @@ class MicroBatchPipeline:
         """The processor, then output (another thread) beside the DLQ (this one)."""
         processed, partitions = steps.run("process", self.run_processor, rows, batch_id)
         cached.append(processed)
+        self.check_errors(processed, partitions, batch_id)
         output = pool.submit(
             step, "output", self.output_step, processed, partitions, writes, batch_id
         )
@@ -198,6 +192,18 @@ class MicroBatchPipeline:
         processed = processed.persist(StorageLevel.MEMORY_AND_DISK)
         return processed, count_by_partition(processed)
 
+    def check_errors(
+        self, processed: DataFrame, partitions: list[PartitionStats], batch_id: int
+    ) -> None:
+        """One WARN line per batch with DLQ rows; ``ErrorsNotTolerated`` (before the batch's
+        output and DLQ are written) when they pass ``--errors-tolerance``."""
+        if not any(p.dlq for p in partitions):
+            return
+        counts = error_counts(processed, batch_id, sum(p.read for p in partitions))
+        log.warning("%s", counts.warn_line())
+        if self.tolerance.exceeded(counts.read, counts.dlq):
+            raise counts.not_tolerated(self.tolerance)
+
     def write_ledger(
         self,
         spark,
@@ -238,7 +244,24 @@ class MicroBatchPipeline:
         ).select(*DLQ_COLUMNS)
         writes.dlq(dlq, self.to.dlq_path)
         if self.to.dlq_topic:
-            self.to.dlq_topic.write(with_error_headers(dlq))
+            topic = self.to.dlq_topic
+            topic.write(with_error_headers(dlq, topic.error_headers, self.job_name))
+
+
+def error_counts(processed: DataFrame, batch_id: int, read: int) -> ErrorCounts:
+    """The batch's DLQ rows by ``error_type``, a sample message of each."""
+    rows = (
+        processed.where(F.col("status") == STATUS_ERROR)
+        .groupBy("error_type")
+        .agg(F.count(F.lit(1)).alias("n"), F.first("error_message").alias("sample"))
+        .collect()
+    )
+    return ErrorCounts(
+        batch_id,
+        read,
+        {r["error_type"]: r["n"] for r in rows},
+        {r["error_type"]: r["sample"] or "" for r in rows},
+    )
 
 
 def succeeded(processed: DataFrame) -> DataFrame:

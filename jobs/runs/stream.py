@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from pyspark.errors import StreamingQueryException
 from pyspark.sql import DataFrame, SparkSession
@@ -16,8 +13,9 @@ from pyspark.sql.streaming import StreamingQuery
 
 from jobs.config.stream import JobConfig
 from jobs.core.batch_stats import BatchStats, RunTotals
-from jobs.core.errors import InfrastructureError
+from jobs.core.errors import InfrastructureError, JobError
 from jobs.core.processor import LoadedProcessor
+from jobs.core.stop_request import StopRequest
 from jobs.io.checkpoint import check_checkpoint, last_planned_ms
 from jobs.io.delta_commits import CLOCK_MARGIN_MS, OnceAppends
 from jobs.io.group_commit import GroupCommitter
@@ -28,20 +26,31 @@ from jobs.io.spark_errors import failure_message
 from jobs.io.table_writes import OnceWrites
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.micro_batch import Destinations, MicroBatchPipeline
+from jobs.runs.graceful_stop import GracefulStop
+from jobs.runs.heartbeat import IdleHeartbeat
 from jobs.runs.resume import finish_cut_short, resume_point
 
-__all__ = ["StreamingJob", "stop_signals", "summary_text"]
+__all__ = ["StreamingJob", "summary_text"]
 
 log = logging.getLogger(__name__)
 
 
 class StreamingJob:
-    def __init__(self, spark: SparkSession, config: JobConfig, loaded: LoadedProcessor) -> None:
+    def __init__(
+        self,
+        spark: SparkSession,
+        config: JobConfig,
+        loaded: LoadedProcessor,
+        stop: StopRequest | None = None,
+    ) -> None:
         self.spark = spark
         self.config = config
         self.loaded = loaded
         self.totals = RunTotals()
-        self.stop_reason: str | None = None
+        self.stop = stop or StopRequest()
+        self._heartbeat: IdleHeartbeat | None = None
+        self._stopping = GracefulStop()
+        self._batch_error: Exception | None = None
         self._query_id = threading.Event()
         self._appends: OnceAppends | None = None
         self._committer = (
@@ -62,6 +71,7 @@ class StreamingJob:
             timezone=self.config.timezone,
             job_name=self.config.name,
             on_batch=self.after_batch,
+            tolerance=c.errors_tolerance,
         )
         check_checkpoint(self.spark, self.config.checkpoint, self.config.name, self.config.topics)
         starting = (
@@ -69,17 +79,26 @@ class StreamingJob:
             if self.config.resume_from_ledger
             else None
         )
+        if self.stop.reason:
+            log.info("stopping (%s) before the query starts", self.stop.reason)
+            return self.totals
         not_before_ms = self.not_before_ms()
         query = self.start(self.pipeline, starting or self.config.starting_offsets)
         app_id = f"{self.config.name}-{query.id}"
         self._appends = OnceAppends(app_id, not_before_ms=not_before_ms)
         self._query_id.set()
+        self._heartbeat = IdleHeartbeat(query, c.heartbeat, self.broker()).start()
         try:
             self.watch(query)
         finally:
+            self._heartbeat.stop()
             if self._committer:
                 self._committer.close()
         return self.totals
+
+    def broker(self) -> tuple[str, dict[str, str], float]:
+        c = self.config
+        return c.bootstrap_servers, c.kafka_options, c.broker_timeout
 
     def finish_cut_short(self, run: ProcessorRun, rows: DataFrame) -> BatchStats:
         c = self.config
@@ -98,7 +117,16 @@ class StreamingJob:
             starting_offsets=starting_offsets,
             max_offsets_per_trigger=c.max_offsets_per_trigger,
         )
-        writer = source.writeStream.foreachBatch(pipeline)
+
+        def run_batch(rows: DataFrame, batch_id: int) -> None:
+            self._stopping.batch_starting()
+            try:
+                pipeline(rows, batch_id)
+            except Exception as e:  # Spark 4.2 may lose it while stopping (StackOverflowError)
+                self._batch_error = e
+                raise
+
+        writer = source.writeStream.foreachBatch(run_batch)
         writer = writer.option("checkpointLocation", self.config.checkpoint)
         trigger = self.config.trigger
         if trigger.kind == "available-now":
@@ -110,39 +138,38 @@ class StreamingJob:
         return writer.queryName(self.config.name).start()
 
     def watch(self, query: StreamingQuery) -> None:
-        """Wait for the end, turning a stop request into a clean stop after the running batch."""
-        stopping = False
-        while query.isActive:
-            if self.stop_reason and not stopping:
-                stopping = True
-                log.info("stopping (%s) after the running batch", self.stop_reason)
-                self.pipeline.request_stop()
-                query.stop()
-                break
+        """Wait for the end; a stop request lets the trigger in flight finish and commit."""
+        stopping = self._stopping
+        while True:
+            if self.stop.reason and not stopping.begun:
+                log.info("stopping (%s) after the running batch", self.stop.reason)
+                stopping.begin(query)
             try:
-                query.awaitTermination(0.5)
-            except StreamingQueryException as e:
-                if self.stop_reason:
+                if stopping.wait(0.5) if stopping.begun else query.awaitTermination(0.5):
                     break
-                raise InfrastructureError(failure_message(e)) from None
-        error = query.exception()
-        if error is not None and not self.stop_reason:
-            raise InfrastructureError(failure_message(error))
+            except StreamingQueryException as e:
+                raise self.failure(e) from None
+        error = query.exception() or self._batch_error
+        if error is not None:
+            raise self.failure(error)
+
+    def failure(self, error: BaseException) -> JobError:
+        """The batch's own ``JobError`` (one line, e.g. errors not tolerated) when it raised
+        one; else the query's failure without the JVM stack."""
+        if isinstance(self._batch_error, JobError):
+            return self._batch_error
+        return InfrastructureError(failure_message(error))
 
     def after_batch(self, stats: BatchStats) -> None:
         self.totals.add(stats)
         log.info("%s", stats.log_line())
+        if self._heartbeat:
+            self._heartbeat.batch_done(stats)
         if self._committer:
             self._committer.commit(stats)
         stop_at = self.config.stop_at_offsets
         if stop_at and self.totals.reached(stop_at):
-            self.stop_reason = "--stop-at-offsets reached"
-
-    def request_stop(self, reason: str) -> None:
-        if self.stop_reason:
-            log.info("%s again: already stopping after the running batch", reason)
-            return
-        self.stop_reason = reason
+            self.stop.ask("--stop-at-offsets reached")
 
     def appends(self) -> OnceAppends:
         """The table appends of this query run, tagged with ``--name`` and the query's id (kept
@@ -166,8 +193,8 @@ class StreamingJob:
     def destinations(self) -> Destinations:
         c = self.config
 
-        def topic(name: str | None) -> KafkaTopic | None:
-            return KafkaTopic(name, c.bootstrap_servers, c.kafka_options) if name else None
+        def topic(name: str | None, headers: str = "dlq") -> KafkaTopic | None:
+            return KafkaTopic(name, c.bootstrap_servers, c.kafka_options, headers) if name else None
 
         return Destinations(
             c.backup_path,
@@ -175,24 +202,8 @@ class StreamingJob:
             c.output_path,
             c.ledger_path,
             topic(c.output_topic),
-            topic(c.dlq_topic),
+            topic(c.dlq_topic, c.dlq_topic_headers),
         )
-
-
-@contextmanager
-def stop_signals(request_stop) -> Iterator[None]:
-    """SIGTERM/SIGINT ask for a stop after the running batch; the previous handlers come back."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    for s in previous:
-        signal.signal(s, lambda signum, frame: request_stop(signal.Signals(signum).name))
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
 
 
 def summary_text(summary: dict, config: JobConfig) -> str:

@@ -17,12 +17,18 @@ from tests.e2e.producing import ContinuousProducer
 from tests.integration.job_runs import JobPaths, run_in_process, start_subprocess, table
 from tests.integration.test_replay import run_audit
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# Ten restarts, each a Spark start and a few batches: far beyond the suite's 600 s per test on a
+# busy machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 SEED = int(os.environ.get("CRASH_MATRIX_SEED", "20261124"))
 KILLS = int(os.environ.get("CRASH_MATRIX_KILLS", "10"))
 DANGEROUS = ("after-backup", "after-output", "after-dlq", "before-checkpoint")
 PROCESSOR = "replay_processors:no_views"
+FAULT = "KAFKA_STREAM_FAULT"
+# A deadline, not a wait: each run needs a Spark start and a few batches, which took more than
+# 300 s on a machine running several Spark suites at once.
+DEADLINE = 900
 
 
 def kill_plan(seed: int, kills: int) -> list[str]:
@@ -70,16 +76,22 @@ def test_killed_and_restarted_while_producing_every_offset_lands_exactly_once(
     for number, kill in enumerate(kill_plan(SEED, KILLS)):
         log = tmp_path / f"run-{number}.log"
         how, _, when = kill.partition(":")
-        if how == "sigkill":
-            job = start_subprocess(args, log)
-            assert_eventually(
-                lambda log=log, when=when: batches_logged(log) >= int(when), True, timeout=300
-            )
-            job.send_signal(signal.SIGKILL)
-            assert job.wait(timeout=scaled(60)) == -signal.SIGKILL
-        else:
-            job = start_subprocess(args, log, KAFKA_STREAM_FAULT=kill)
-            assert job.wait(timeout=scaled(300)) == 137, log.read_text()[-3000:]
+        job = start_subprocess(args, log, **({} if how == "sigkill" else {FAULT: kill}))
+        try:
+            if how == "sigkill":
+                assert_eventually(
+                    lambda log=log, when=when: batches_logged(log) >= int(when),
+                    True,
+                    timeout=DEADLINE,
+                )
+                job.send_signal(signal.SIGKILL)
+                assert job.wait(timeout=scaled(60)) == -signal.SIGKILL
+            else:
+                assert job.wait(timeout=scaled(DEADLINE)) == 137, log.read_text()[-3000:]
+        finally:
+            if job.poll() is None:  # a deadline passed: leave no job behind for the next test
+                job.kill()
+                job.wait(timeout=scaled(60))
         survived[how] += 1
     produced = producer.finish()
 

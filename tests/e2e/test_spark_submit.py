@@ -12,13 +12,16 @@ import collections
 import json
 import os
 import random
+import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from kafka_utils import assert_eventually
 from kafka_utils.timing import scaled
+from tests.integration.job_runs import batch_ids, replaced, uncommitted_batches
 from tools.package import Package, build
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,6 +92,71 @@ def test_bad_setting_exits_2_naming_it(package, cluster_python, tmp_path):
     assert "--processor" in done.stdout + done.stderr, failure(done, "the setting is not named")
 
 
+@pytest.mark.slow
+def test_sigterm_to_spark_submit_itself_stops_after_the_running_batch(
+    kafka_utils, unique_name, package, cluster_python, tmp_path
+):
+    """What a scheduler does (Kubernetes deleting the driver pod, YARN, systemd): SIGTERM to
+    spark-submit's JVM, not to the job's Python process."""
+    topic = unique_name("spark-submit-stop")
+    kafka_utils.create_topics([topic], num_partitions=3)
+    kafka_utils.send_messages(topic, sample_messages(good=300, bad_each=0))
+    tables = {name: str(tmp_path / name) for name in ("checkpoint", "backup", "dlq", "output")}
+    args = replaced(job_args(kafka_utils.broker, topic, tables), "--trigger", "processing-time=0s")
+    args += ["--max-offsets-per-trigger", "30"]
+    out = tmp_path / "stdout.log"
+    with out.open("w") as stdout:
+        submit = subprocess.Popen(
+            submit_command(package, args),
+            cwd=tmp_path,
+            env=submit_env(cluster_python),
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        assert_eventually(lambda: batch_ids(out.read_text()) != [], True, timeout=SUBMIT_TIMEOUT)
+        submit.send_signal(signal.SIGTERM)
+        assert submit.wait(timeout=SUBMIT_TIMEOUT) == 3, out.read_text()[-4000:]
+    finally:
+        if submit.poll() is None:
+            submit.kill()
+    text = out.read_text()
+    assert "stopping (SIGTERM) after the running batch" in text
+    assert summary_from(text) is not None, "the job printed its summary"
+    assert uncommitted_batches(tables["checkpoint"]) == []
+
+
+@pytest.mark.slow
+def test_the_command_make_package_prints_runs_as_printed_in_a_fresh_shell(
+    kafka_utils, unique_name, tmp_path
+):
+    topic = unique_name("printed")
+    kafka_utils.create_topics([topic], num_partitions=3)
+    kafka_utils.send_messages(topic, sample_messages(good=40, bad_each=2))
+    flags = ["--bootstrap-servers", kafka_utils.broker, "--topics", topic, "--processor", PROCESSOR]
+    flags += ["--dev", "--trigger", "available-now"]
+    built = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "python"), "-m", "tools.package", "--dist",
+         str(tmp_path / "dist"), "--", *flags],
+        cwd=REPO, capture_output=True, text=True, timeout=SUBMIT_TIMEOUT, check=True,
+    )  # fmt: skip
+    lines = built.stdout.splitlines()
+    printed = lines[lines.index("run it here, as printed (any shell, any directory):") + 1].strip()
+
+    done = subprocess.run(
+        ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={Path.home()}", "bash", "-c", printed],
+        cwd=tmp_path, capture_output=True, text=True, timeout=SUBMIT_TIMEOUT,
+    )  # fmt: skip
+
+    assert done.returncode == 0, failure(done, f"the printed command failed: {printed}")
+    summary = summary_from(done.stdout)
+    assert summary is not None and (summary["read"], summary["dlq"]) == (46, 6), failure(
+        done, f"summary {summary}"
+    )
+    assert len(done.stderr.splitlines()) < 30, failure(done, "Spark is not quiet")
+
+
 def sample_messages(good: int, bad_each: int) -> list[tuple[str, bytes]]:
     """``good`` valid events keyed by their event_id and ``bad_each`` records of each bad kind,
     shuffled together; distinct keys spread them over the partitions."""
@@ -114,16 +182,7 @@ def spark_submit(
     package: Package, python: Path, workdir: Path, args: list[str]
 ) -> subprocess.CompletedProcess[str]:
     """``spark-submit`` of the packaged job, from ``workdir``; its output captured."""
-    log4j = SPARK_CONF / "log4j2.properties"
-    command = [
-        str(SPARK_SUBMIT), "--master", "local[2]",
-        "--py-files", str(package.zip),
-        "--jars", package.jars_file.read_text().strip(),
-        "--properties-file", str(SPARK_CONF / "spark-defaults.conf"),
-        "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
-        "--driver-java-options", f"-Dlog4j2.configurationFile=file:{log4j}",
-        str(package.main), *args,
-    ]  # fmt: skip
+    command = submit_command(package, args)
     began = time.monotonic()
     try:
         done = subprocess.run(
@@ -139,6 +198,19 @@ def spark_submit(
         pytest.fail(failure(killed, f"spark-submit still running after {SUBMIT_TIMEOUT}s"))
     print(f"spark-submit exited {done.returncode} after {time.monotonic() - began:.1f}s")
     return done
+
+
+def submit_command(package: Package, args: list[str]) -> list[str]:
+    log4j = SPARK_CONF / "log4j2.properties"
+    return [
+        str(SPARK_SUBMIT), "--master", "local[2]",
+        "--py-files", str(package.zip),
+        "--jars", package.jars_file.read_text().strip(),
+        "--properties-file", str(SPARK_CONF / "spark-defaults.conf"),
+        "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+        "--driver-java-options", f"-Dlog4j2.configurationFile=file:{log4j}",
+        str(package.main), *args,
+    ]  # fmt: skip
 
 
 def _text(output: str | bytes | None) -> str:

@@ -105,3 +105,32 @@ def table(spark, path: str):
 def replaced(args: list[str], flag: str, value: str) -> list[str]:
     i = args.index(flag)
     return [*args[: i + 1], value, *args[i + 2 :]]
+
+
+def uncommitted_batches(checkpoint: str) -> list[int]:
+    """Batches whose offsets Spark logged without a commit: a restart would run them again."""
+
+    def ids(folder: str) -> set[int]:
+        path = Path(checkpoint) / folder
+        return {int(n) for n in os.listdir(path) if n.isdecimal()} if path.is_dir() else set()
+
+    return sorted(ids("offsets") - ids("commits"))
+
+
+def batch_ids(text: str) -> list[int]:
+    """The batch ids a run's log reports as done."""
+    return [
+        json.loads(line[line.index("{") :])["batch_id"]
+        for line in text.splitlines()
+        if '"event": "batch"' in line or '"event":"batch"' in line
+    ]
+
+
+def handles_sigterm(pid: int) -> bool:
+    """True once the process has a handler for SIGTERM (Linux: bit 15 of SigCgt)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) & (1 << (15 - 1)))

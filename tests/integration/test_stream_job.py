@@ -266,3 +266,32 @@ def test_output_and_dlq_topics_carry_the_rows_and_the_error_facts(kafka_utils, t
     assert headers["dlq.error_type"] == b"KeyError"
     assert headers["dlq.offset"] == b"1" and headers["dlq.topic"] == source.encode()
     assert headers["dlq.processor"] == b"stream_processors:by_value"
+
+
+def test_dlq_topic_headers_in_kafka_connects_names_for_connect_tooling(
+    kafka_utils, topic, tmp_path
+):
+    source, dlq = topic(), topic(prefix="dlq")
+    kafka_utils.send_messages(source, [("k1", "ok"), ("k2", "raise:KeyError", [("trace", b"7")])])
+    paths = JobPaths(tmp_path)
+    args = paths.args(kafka_utils.broker, source, "stream_processors:by_value")
+    args += ["--dlq-topic", dlq, "--dlq-topic-headers", "connect", "--trigger", "available-now"]
+    assert run_in_process(args) == 0
+
+    (failed,) = kafka_utils.read_records(dlq)
+    headers = dict(failed.headers)
+    prefix = "__connect.errors."
+    assert headers.pop("trace") == b"7", "the record's own headers come first, kept"
+    assert {k: v.decode() for k, v in headers.items() if k != f"{prefix}exception.stacktrace"} == {
+        f"{prefix}topic": source,
+        f"{prefix}partition": "0",
+        f"{prefix}offset": "1",
+        f"{prefix}connector.name": "test",
+        f"{prefix}task.id": "0",
+        f"{prefix}stage": "TRANSFORMATION",
+        f"{prefix}class.name": "stream_processors:by_value",
+        f"{prefix}exception.class.name": "KeyError",
+        f"{prefix}exception.message": "'raised on purpose'",
+    }
+    stack = headers[f"{prefix}exception.stacktrace"].decode()
+    assert "Traceback" in stack and "KeyError" in stack

@@ -624,3 +624,43 @@ def test_a_single_kafka_option_string_in_the_settings_file_is_one_option(tmp_pat
     config = parse_config(argv)
     assert config.kafka_options == {"security.protocol": "SASL_SSL"}
     assert config.broker_timeout == 5.0
+
+
+# --- operations: checkpoint lease, heartbeat, DLQ topic headers ------------------------------
+
+
+def test_operation_settings_have_defaults_and_take_durations():
+    config = parse_config(argv())
+    assert (config.checkpoint_lease, config.heartbeat, config.dlq_topic_headers) == (
+        30.0,
+        300.0,
+        "dlq",
+    )
+    headers = ["--dlq-topic", "d", "--dlq-topic-headers", "both"]
+    config = parse_config(argv("--checkpoint-lease", "1m", "--heartbeat", "0", *headers))
+    assert (config.checkpoint_lease, config.heartbeat, config.dlq_topic_headers) == (
+        60.0,
+        0.0,
+        "both",
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "flag", "words"),
+    [
+        (["--checkpoint-lease", "2s"], "--checkpoint-lease", "at least 3s"),
+        (["--checkpoint-lease", "soon"], "--checkpoint-lease", "not a duration"),
+        (["--heartbeat", "often"], "--heartbeat", "not a duration"),
+        (["--dlq-topic-headers", "connect"], "--dlq-topic-headers", "needs --dlq-topic"),
+    ],
+)
+def test_bad_operation_settings_name_the_flag(extra, flag, words):
+    error = config_error(argv(*extra))
+    assert error.setting == flag and words in str(error)
+
+
+def test_operation_settings_in_a_settings_file(tmp_path):
+    file = tmp_path / "job.toml"
+    file.write_text('checkpoint-lease = "45s"\nheartbeat = 120\n')
+    config = parse_config(argv("--config", str(file)))
+    assert (config.checkpoint_lease, config.heartbeat) == (45.0, 120.0)

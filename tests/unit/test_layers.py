@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 STANDARD_LIBRARY = sys.stdlib_module_names | {"__future__"}
-ENTRY_POINTS = ("jobs.stream", "jobs.replay", "jobs.audit")
+ENTRY_POINTS = ("jobs.stream", "jobs.replay", "jobs.audit", "jobs.maintain")
 
 # What each layer may import besides itself. "face" is jobs/processor.py, what processor
 # authors import; "tool" is tools/, the repo's build tools (never shipped).
@@ -49,10 +49,13 @@ HEAVY = (
 FUNCTION_LEVEL_IMPORTS: dict[tuple[str, str], str] = {
     ("jobs.stream", "jobs.io.spark_session"): HEAVY,
     ("jobs.stream", "jobs.runs.stream"): HEAVY,
+    ("jobs.stream", "jobs.io.jvm_signals"): HEAVY,
     ("jobs.replay", "jobs.io.spark_session"): HEAVY,
     ("jobs.replay", "jobs.runs.replay"): HEAVY,
     ("jobs.audit", "jobs.io.spark_session"): HEAVY,
     ("jobs.audit", "jobs.runs.audit"): HEAVY,
+    ("jobs.maintain", "jobs.io.spark_session"): HEAVY,
+    ("jobs.maintain", "jobs.runs.maintain"): HEAVY,
 }
 
 
