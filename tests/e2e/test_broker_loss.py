@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from jobs.core import exit_codes
 from kafka_utils import KafkaUtils, assert_eventually
 from kafka_utils.pytest_plugin import new_name
 from kafka_utils.timing import scaled
@@ -77,7 +78,7 @@ def test_one_broker_killed_mid_stream_and_restarted(
     wait_for_batches(log, 2)
     produced = producer.finish()
     job.send_signal(signal.SIGTERM)
-    assert job.wait(timeout=scaled(180)) == 0, log.read_text()[-3000:]
+    assert job.wait(timeout=scaled(180)) == exit_codes.STOPPED, log.read_text()[-3000:]
 
     finish_and_audit(cluster, args, paths, produced, capsys)
 
@@ -106,7 +107,7 @@ def test_whole_cluster_down_for_a_while(cluster, replicated_topic, spark, tmp_pa
     if ended is None:  # rode it out: it goes on once the cluster is back
         wait_for_batches(log, 1, timeout=300)
         job.send_signal(signal.SIGTERM)
-        assert job.wait(timeout=scaled(180)) == 0, log.read_text()[-3000:]
+        assert job.wait(timeout=scaled(180)) == exit_codes.STOPPED, log.read_text()[-3000:]
     else:  # stopped: with a clear error, not a bare JVM stack
         text = log.read_text()
         assert ended == 1, text[-3000:]
