@@ -18,7 +18,8 @@ from tests.e2e.test_crash_matrix import batches_logged
 from tests.integration.job_runs import JobPaths, run_in_process, start_subprocess
 from tests.integration.test_replay import run_audit
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# a run through a broker's loss, then the audit: more than pytest's default 600 s on a busy machine
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 PROCESSOR = "jobs.processors.builtin:json_events"
 
