@@ -6,8 +6,9 @@ it needs to read and write Kafka (and Delta) with the jars of the harness's cach
 >>> builder = kafka_utils.configure(SparkSession.builder.master("local[2]"))
 
 :func:`start_session` is what the ``spark`` fixture and ``KafkaTestCase`` use: those settings
-plus a local master, the driver bound to 127.0.0.1, no UI, two shuffle partitions and Spark's
-own logging at WARN on stderr. Settings given by the caller win; jars add up.
+plus a local master, the driver bound to 127.0.0.1, no UI, two shuffle partitions, four tasks
+(not 10 000) to list a table's folders (Delta's VACUUM) and Spark's own logging at WARN on
+stderr. Settings given by the caller win; jars add up.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ LOCAL_CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "2",
+    "spark.sql.sources.parallelPartitionDiscovery.parallelism": "4",
 }
 _JOINED = {
     "spark.jars": ",",

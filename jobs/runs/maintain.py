@@ -19,11 +19,12 @@ from jobs.core.maintenance_report import HourResult, TableResult, size
 from jobs.io.table_writes import with_retries
 from jobs.io.tables import read_table
 
-__all__ = ["maintain", "plan_table"]
+__all__ = ["maintain", "plan_table", "size_listing"]
 
 log = logging.getLogger(__name__)
 WHOLE_TABLE = Hour("*", "*")
 RETRIES = 8
+LISTING = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
 
 
 def maintain(spark: SparkSession, config: MaintainConfig, now: datetime | None = None):
@@ -131,8 +132,18 @@ def vacuum(spark: SparkSession, path: str, dry_run: bool) -> int:
     """Files no version within the table's retention refers to; deleted unless ``dry_run``.
     The retention is the table's own (``delta.deletedFileRetentionDuration``, 7 days by
     default): a reader of an older version, or a stream's write in flight, keeps its files."""
+    size_listing(spark)
     found = spark.sql(f"VACUUM delta.`{path}` DRY RUN").count()
     if not dry_run and found:
         with_retries(lambda: DeltaTable.forPath(spark, path).vacuum(), attempts=RETRIES)
     log.info("%s: vacuum %s %d files", path, "would delete" if dry_run else "deleted", found)
     return found
+
+
+def size_listing(spark: SparkSession) -> None:
+    """VACUUM lists the table's folders in as many Spark tasks as ``LISTING`` says, 10 000 by
+    Spark's default: minutes of task overhead per VACUUM on a few cores, whatever the table's
+    size. Unless set explicitly, two tasks per core of the session."""
+    if spark.sparkContext.getConf().contains(LISTING):
+        return
+    spark.conf.set(LISTING, str(2 * spark.sparkContext.defaultParallelism))
