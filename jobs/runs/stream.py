@@ -125,6 +125,8 @@ class StreamingJob:
             except Exception as e:  # Spark 4.2 may lose it while stopping (StackOverflowError)
                 self._batch_error = e
                 raise
+            finally:
+                self._stopping.batch_ended()
 
         writer = source.writeStream.foreachBatch(run_batch)
         writer = writer.option("checkpointLocation", self.config.checkpoint)

@@ -228,6 +228,7 @@ def test_this_spark_still_lets_a_query_finish_its_trigger_without_an_interrupt(
         entered.set()
         time.sleep(1)  # a batch still running when the stop begins
         ran.append(rows.count())
+        stopping.batch_ended()
 
     query = (
         spark.readStream.format("rate")
