@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field
 
-from jobs.config.flags import add_broker_flags, add_hour_flags, add_table_flags, add_timezone_flag
+from jobs.config.flags import (
+    add_broker_flags,
+    add_hour_flags,
+    add_table_flags,
+    add_timezone_flag,
+    command_parser,
+)
 from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import (
     check_timezone,
@@ -69,11 +75,10 @@ class AuditConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m jobs.audit",
-        description="Check that nothing was lost or doubled, per topic-partition and hour.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = command_parser(
+        "python -m jobs.audit",
+        "Check that nothing was lost or doubled, per topic-partition and hour.",
+        EPILOG,
     )
     add_table_flags(p, required=("--backup-path", "--dlq-path", "--ledger-path"))
     add_hour_flags(p)

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import dataclass
 from datetime import timedelta
 
-from jobs.config.flags import add_timezone_flag
+from jobs.config.flags import add_timezone_flag, command_parser
 from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import absolute_location, check_timezone, parse_duration
 from jobs.core.errors import ConfigError
@@ -83,12 +83,7 @@ class MaintainConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m jobs.maintain",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = command_parser("python -m jobs.maintain", DESCRIPTION, EPILOG)
     for name in TABLES:
         p.add_argument(
             f"--{name}-path", metavar="PATH", type=absolute_location, help=f"the {name} Delta table"

@@ -14,9 +14,12 @@ from jobs.config.flags import (
     add_processor_flags,
     add_table_flags,
     add_timezone_flag,
+    command_parser,
 )
 from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import (
+    check_one_output,
+    check_positive,
     check_timezone,
     described,
     parse_duration,
@@ -114,12 +117,7 @@ class ReplayConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m jobs.replay",
-        description=DESCRIPTION,
-        epilog=EXAMPLES + EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = command_parser("python -m jobs.replay", DESCRIPTION, EXAMPLES + EXIT_CODES)
     modes = p.add_subparsers(dest="mode", required=True, metavar="kafka|backup|dlq")
     kafka = _common(_mode(modes, "kafka", "an offset or time range from Kafka"))
     kafka.add_argument("--starting-offsets", metavar="JSON", help='{"topic": {"0": 1200}}')
@@ -236,8 +234,7 @@ def _table_range(a: argparse.Namespace, mode: str) -> dict[str, object]:
 
 def check(c: ReplayConfig) -> None:
     """Settings that only make sense together."""
-    if c.output_path and c.output_topic:
-        raise ConfigError("--output-path", "give --output-path or --output-topic, not both")
+    check_one_output(c.output_path, c.output_topic)
     if (c.mode == "kafka" or c.output_topic) and not c.bootstrap_servers:
         raise ConfigError("--bootstrap-servers", "required to read or write Kafka")
     if c.starting_timestamp_ms is not None and not c.topics:
@@ -256,6 +253,5 @@ def check(c: ReplayConfig) -> None:
         ("--chunk-records", c.chunk_records),
         ("--max-record-bytes", c.max_record_bytes),
     ):
-        if value <= 0:
-            raise ConfigError(flag, f"must be a positive number; got {value}")
+        check_positive(flag, value)
     check_timezone(c.timezone)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from jobs.config.values import (
+    check_one_output,
+    check_positive,
     check_timezone,
     described,
     parse_duration,
@@ -79,8 +81,7 @@ class JobConfig:
         )
         _check_source(self)
         _check_numbers(self)
-        if self.output_path and self.output_topic:
-            raise ConfigError("--output-path", "give --output-path or --output-topic, not both")
+        check_one_output(self.output_path, self.output_topic)
         check_timezone(self.timezone)
         if not re.fullmatch(r"[A-Za-z0-9._-]+", self.name):
             raise ConfigError("--name", f"{self.name!r}: use letters, digits, '.', '_' or '-'")
@@ -168,10 +169,7 @@ def _check_numbers(config: JobConfig) -> None:
         "--broker-timeout": config.broker_timeout,
     }
     for flag, value in positive.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ConfigError(flag, f"must be a number; got {value!r}")
-        if value is not None and value <= 0:
-            raise ConfigError(flag, f"must be a positive number; got {value}")
+        check_positive(flag, value)
     if isinstance(config.record_timeout, bool) or not isinstance(
         config.record_timeout, int | float
     ):

@@ -16,6 +16,7 @@ from jobs.config.flags import (
     add_processor_flags,
     add_table_flags,
     add_timezone_flag,
+    command_parser,
 )
 from jobs.config.problems import Problems
 from jobs.config.settings_file import add_config_flag, read_settings_file
@@ -61,12 +62,8 @@ example:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m jobs.stream",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        argument_default=argparse.SUPPRESS,
+    p = command_parser(
+        "python -m jobs.stream", DESCRIPTION, EPILOG, argument_default=argparse.SUPPRESS
     )
     source = p.add_argument_group("source")
     add_broker_flags(source)

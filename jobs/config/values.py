@@ -19,6 +19,8 @@ from jobs.core.replay_plan import HOUR_FORMAT, HourRange
 __all__ = [
     "REDACTED",
     "absolute_location",
+    "check_one_output",
+    "check_positive",
     "check_timezone",
     "described",
     "parse_duration",
@@ -43,6 +45,19 @@ def check_timezone(timezone: str) -> str:
     if not is_known_timezone(timezone):
         raise ConfigError("--timezone", f"unknown zone {timezone!r}; e.g. UTC or Europe/Paris")
     return timezone
+
+
+def check_one_output(output_path: str | None, output_topic: str | None) -> None:
+    if output_path and output_topic:
+        raise ConfigError("--output-path", "give --output-path or --output-topic, not both")
+
+
+def check_positive(setting: str, value: object) -> None:
+    """A count or duration that must be above zero; ``None`` is a setting left out."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ConfigError(setting, f"must be a number; got {value!r}")
+    if value is not None and value <= 0:
+        raise ConfigError(setting, f"must be a positive number; got {value}")
 
 
 def absolute_location(text: str) -> str:
