@@ -6,8 +6,9 @@ SIGTERM and SIGINT are handled from the first line of every ``main``: they becom
 are interrupted where they are (their writes are keyed by record, a rerun finishes them).
 
 Exit codes (``jobs.core.exit_codes``): 0 finished, 1 failed while running, 2 bad settings (a
-``ConfigError`` names the setting, before Spark starts), 3 stopped by a signal. A ``JobError``
-is one log line, never a stack trace.
+``ConfigError`` names the setting, before Spark starts; several bad settings are one line
+each), 3 stopped by a signal. A ``JobError`` is a log line per line of its message, never a
+stack trace.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Interrupted(JobError):
 
 def run_command(command: Callable[[StopRequest], int], *, on_signal: str | None = None) -> int:
     """The exit code of ``command(stop)``, with stop signals handled and logging set up; a
-    ``JobError`` is logged as one line and gives its own exit code.
+    ``JobError`` is logged a line per line of its message and gives its own exit code.
 
     ``on_signal``: for a command that does not watch ``stop``, what a person should know when a
     signal interrupts it where it is (exit 3); without it the command watches ``stop`` itself."""
@@ -61,7 +62,8 @@ def run_command(command: Callable[[StopRequest], int], *, on_signal: str | None 
         try:
             return command(stop)
         except JobError as e:
-            log.error("%s", e)
+            for line in str(e).splitlines():  # several bad settings: one line each
+                log.error("%s", line)
             return e.exit_code
 
 
