@@ -18,6 +18,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from jobs.core import exit_codes
 from jobs.core.errors import ConfigError, JobError
@@ -35,6 +36,7 @@ __all__ = [
     "configure_logging",
     "exit_with",
     "log_settings",
+    "module_logger",
     "print_summary",
     "run_command",
     "spark_started",
@@ -82,6 +84,23 @@ def exit_with(exit_code: int) -> None:
     """The end of ``python -m jobs.X``: a late signal must not turn the exit into a kill."""
     ignore_stop_signals()
     sys.exit(exit_code)
+
+
+def module_logger(name: str, file: str) -> logging.Logger:
+    """An entry point's logger under its module's name (``jobs.stream``), also when Python runs
+    it as ``__main__`` (``python -m jobs.stream``, ``spark-submit jobs/stream.py``), so log
+    lines name the command as the docs do."""
+    return logging.getLogger(name if name != "__main__" else _module_name(file))
+
+
+def _module_name(file: str) -> str:
+    """``/any/where/jobs/stream.py`` → ``jobs.stream``; ``…/jobs/demo/__main__.py`` →
+    ``jobs.demo``."""
+    parts = Path(file).with_suffix("").parts
+    if "jobs" not in parts:
+        return Path(file).stem
+    start = len(parts) - 1 - parts[::-1].index("jobs")
+    return ".".join(part for part in parts[start:] if part != "__main__")
 
 
 def configure_logging() -> None:
