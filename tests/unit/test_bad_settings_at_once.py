@@ -13,6 +13,7 @@ import pytest
 from jobs.config.audit import parse_audit_config
 from jobs.config.maintain import parse_settings
 from jobs.config.replay import parse_replay_config
+from jobs.config.stream_cli import parse_config as parse_stream_config
 from jobs.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,3 +115,13 @@ def test_each_job_run_as_a_command_logs_one_line_per_bad_value_and_exits_2(modul
     bad_grace = "--grace: 'soon' is not a duration; e.g. 500ms, 10s, 2m"
     expected = [BAD_ZONE, bad_grace] if module == "jobs.maintain" else [BAD_TIMEOUT, BAD_ZONE]
     assert sorted(logged(lines)) == sorted(expected), "one ERROR line per problem, nothing else"
+
+
+def test_the_stream_reports_missing_settings_with_its_bad_combinations():
+    argv = ["--topics", "t", "--timezone", "Mars/Base", "--checkpoint-lease", "1s"]
+    lines = problems(parse_stream_config, argv)
+    assert [line.split(":")[0] for line in lines] == [
+        "--bootstrap-servers",
+        "--timezone",
+        "--checkpoint-lease",
+    ]
