@@ -80,7 +80,6 @@ def add_processor_flags(group: Group, *, required: bool = False) -> None:
     )
     group.add_argument(
         "--max-record-bytes",
-        type=int,
         metavar="N",
         help="records whose key+value is larger go to the DLQ as RecordTooLarge (default 1 MiB)",
     )

@@ -24,6 +24,7 @@ from jobs.config.values import (
     check_positive,
     check_timezone,
     described,
+    parse_count,
     parse_duration,
     parse_hour_range,
     parse_kafka_options,
@@ -158,7 +159,6 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add_broker_flags(p, servers_help="Kafka brokers (to read a range or write a topic)")
     p.add_argument(
         "--chunk-records",
-        type=int,
         metavar="N",
         help="records per Spark job (progress is shown per chunk; default 1000000)",
     )
@@ -182,8 +182,8 @@ def parse_replay_config(argv: list[str] | None = None) -> ReplayConfig:
         "output_topic": a.output_topic,
         "ledger_path": a.ledger_path,
         "bootstrap_servers": a.bootstrap_servers,
-        "chunk_records": a.chunk_records,
-        "max_record_bytes": a.max_record_bytes,
+        "chunk_records": _parsed(problems, a, "--chunk-records", parse_count),
+        "max_record_bytes": _parsed(problems, a, "--max-record-bytes", parse_count),
         "timezone": a.timezone,
         "name": a.name,
         "master": a.master,

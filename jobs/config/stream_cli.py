@@ -23,6 +23,7 @@ from jobs.config.settings_file import add_config_flag, read_settings_file
 from jobs.config.stream import JobConfig, parse_stop_at_offsets, parse_trigger
 from jobs.config.values import (
     absolute_location,
+    parse_count,
     parse_duration,
     parse_errors_tolerance,
     parse_kafka_options,
@@ -74,9 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="WHERE",
         help="for a new checkpoint: earliest (default), latest, or Spark's per-partition JSON",
     )
-    source.add_argument(
-        "--max-offsets-per-trigger", type=int, metavar="N", help="cap on records per batch"
-    )
+    source.add_argument("--max-offsets-per-trigger", metavar="N", help="cap on records per batch")
     work = p.add_argument_group("processing")
     add_processor_flags(work)
     add_timezone_flag(work)
@@ -247,8 +246,6 @@ def parsed_values(s: dict[str, Any], problems: Problems) -> dict[str, Any]:
         "output_topic",
         "dlq_topic",
         "starting_offsets",
-        "max_offsets_per_trigger",
-        "max_record_bytes",
         "timezone",
         "commit_group",
         "name",
@@ -265,6 +262,7 @@ def parsed_values(s: dict[str, Any], problems: Problems) -> dict[str, Any]:
         "kafka_options": p(lambda: parse_kafka_options(list(options)), {}),
         "stop_at_offsets": p(lambda: _stop_at(s.get("stop_at_offsets")), None),
         **{key: p(lambda key=key: _duration(s, key), getattr(JobConfig, key)) for key in DURATIONS},
+        **{key: p(lambda key=key: _count(s, key), None) for key in _INTS if key in s},
         "errors_tolerance": p(
             lambda: parse_errors_tolerance(str(s.get("errors_tolerance", "all"))),
             TOLERATE_ALL,
@@ -279,6 +277,10 @@ DURATIONS["heartbeat"] = "5m"
 
 def _duration(s: dict[str, Any], key: str) -> float:
     return parse_duration(str(s.get(key, DURATIONS[key])), "--" + key.replace("_", "-"))
+
+
+def _count(s: dict[str, Any], key: str) -> int:
+    return parse_count(s[key], "--" + key.replace("_", "-"))
 
 
 def _topics(value: str | list[str] | None) -> tuple[str, ...]:

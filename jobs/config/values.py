@@ -23,6 +23,7 @@ __all__ = [
     "check_positive",
     "check_timezone",
     "described",
+    "parse_count",
     "parse_duration",
     "parse_errors_tolerance",
     "parse_hour_range",
@@ -36,6 +37,7 @@ __all__ = [
 SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|(^|\.)key$", re.IGNORECASE)
 REDACTED = "*****(redacted)"
 _OPTION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_COUNT = re.compile(r"-?\d+")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
@@ -85,6 +87,14 @@ def described(settings: object, *as_text: str) -> dict[str, object]:
 
 def redact(options: dict[str, str]) -> dict[str, str]:
     return {k: REDACTED if SECRET_KEY.search(k) else v for k, v in options.items()}
+
+
+def parse_count(value: str | int, setting: str) -> int:
+    """A whole number (records, bytes): the text of a flag, or an integer from a settings file.
+    Its sign is the range check's business (``check_positive``)."""
+    if isinstance(value, bool) or not _COUNT.fullmatch(str(value).strip()):
+        raise ConfigError(setting, f"{value!r} is not a whole number; e.g. 1000")
+    return int(value)
 
 
 def parse_duration(text: str, setting: str) -> float:

@@ -125,3 +125,14 @@ def test_the_stream_reports_missing_settings_with_its_bad_combinations():
         "--timezone",
         "--checkpoint-lease",
     ]
+
+
+def test_a_word_for_a_number_is_one_of_the_problems_not_a_usage_error(tmp_path):
+    file = tmp_path / "replay.toml"
+    file.write_text('max-record-bytes = "big"\n')
+    argv = ["dlq", *REPLAY, "--config", str(file), "--chunk-records", "many", *BAD[2:]]
+    assert problems(parse_replay_config, argv) == [
+        "--chunk-records: 'many' is not a whole number; e.g. 1000",
+        "--max-record-bytes: 'big' is not a whole number; e.g. 1000",
+        BAD_ZONE,
+    ]
