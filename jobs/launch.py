@@ -6,8 +6,9 @@ SIGTERM and SIGINT are handled from the first line of every ``main``: they becom
 are interrupted where they are (their writes are keyed by record, a rerun finishes them).
 
 Exit codes (``jobs.core.exit_codes``): 0 finished, 1 failed while running, 2 bad settings (a
-``ConfigError`` names the setting, before Spark starts), 3 stopped by a signal. A ``JobError``
-is one log line, never a stack trace.
+``ConfigError`` names the setting, before Spark starts; several bad settings are one line
+each), 3 stopped by a signal. A ``JobError`` is a log line per line of its message, never a
+stack trace.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from jobs.core import exit_codes
 from jobs.core.errors import ConfigError, JobError
@@ -34,6 +36,7 @@ __all__ = [
     "configure_logging",
     "exit_with",
     "log_settings",
+    "module_logger",
     "print_summary",
     "run_command",
     "spark_started",
@@ -50,7 +53,7 @@ class Interrupted(JobError):
 
 def run_command(command: Callable[[StopRequest], int], *, on_signal: str | None = None) -> int:
     """The exit code of ``command(stop)``, with stop signals handled and logging set up; a
-    ``JobError`` is logged as one line and gives its own exit code.
+    ``JobError`` is logged a line per line of its message and gives its own exit code.
 
     ``on_signal``: for a command that does not watch ``stop``, what a person should know when a
     signal interrupts it where it is (exit 3); without it the command watches ``stop`` itself."""
@@ -61,7 +64,8 @@ def run_command(command: Callable[[StopRequest], int], *, on_signal: str | None 
         try:
             return command(stop)
         except JobError as e:
-            log.error("%s", e)
+            for line in str(e).splitlines():  # several bad settings: one line each
+                log.error("%s", line)
             return e.exit_code
 
 
@@ -80,6 +84,23 @@ def exit_with(exit_code: int) -> None:
     """The end of ``python -m jobs.X``: a late signal must not turn the exit into a kill."""
     ignore_stop_signals()
     sys.exit(exit_code)
+
+
+def module_logger(name: str, file: str) -> logging.Logger:
+    """An entry point's logger under its module's name (``jobs.stream``), also when Python runs
+    it as ``__main__`` (``python -m jobs.stream``, ``spark-submit jobs/stream.py``), so log
+    lines name the command as the docs do."""
+    return logging.getLogger(name if name != "__main__" else _module_name(file))
+
+
+def _module_name(file: str) -> str:
+    """``/any/where/jobs/stream.py`` → ``jobs.stream``; ``…/jobs/demo/__main__.py`` →
+    ``jobs.demo``."""
+    parts = Path(file).with_suffix("").parts
+    if "jobs" not in parts:
+        return Path(file).stem
+    start = len(parts) - 1 - parts[::-1].index("jobs")
+    return ".".join(part for part in parts[start:] if part != "__main__")
 
 
 def configure_logging() -> None:

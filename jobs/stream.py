@@ -9,7 +9,6 @@ with a message a person can act on.
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 
@@ -31,7 +30,7 @@ from jobs.io.checkpoint_lock import CheckpointLock
 
 __all__ = ["main"]
 
-log = logging.getLogger(__name__)
+log = launch.module_logger(__name__, __file__)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field
 
-from jobs.config.flags import add_broker_flags, add_hour_flags, add_table_flags, add_timezone_flag
+from jobs.config.flags import (
+    add_broker_flags,
+    add_hour_flags,
+    add_table_flags,
+    add_timezone_flag,
+    command_parser,
+)
+from jobs.config.problems import Problems
 from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import (
     check_timezone,
@@ -69,11 +76,10 @@ class AuditConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m jobs.audit",
-        description="Check that nothing was lost or doubled, per topic-partition and hour.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = command_parser(
+        "python -m jobs.audit",
+        "Check that nothing was lost or doubled, per topic-partition and hour.",
+        EPILOG,
     )
     add_table_flags(p, required=("--backup-path", "--dlq-path", "--ledger-path"))
     add_hour_flags(p)
@@ -87,18 +93,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_audit_config(argv: list[str] | None = None) -> AuditConfig:
+    """The flags over the settings file, every bad value reported at once."""
     a = parse_with_settings_file(build_parser(), argv)
-    return AuditConfig(
+    problems = Problems()
+    p = problems.value
+    config = AuditConfig(
         backup_path=a.backup_path,
         dlq_path=a.dlq_path,
         ledger_path=a.ledger_path,
         output_path=a.output_path,
-        hours=parse_hour_range(a.first_hour, a.last_hour),
+        hours=p(lambda: parse_hour_range(a.first_hour, a.last_hour), None),
         topics=parse_topics(a.topics),
-        timezone=check_timezone(a.timezone or "UTC"),
+        timezone=p(lambda: check_timezone(a.timezone or "UTC"), "UTC"),
         bootstrap_servers=a.bootstrap_servers,
-        kafka_options=parse_kafka_options(a.kafka_option or []),
-        broker_timeout=parse_duration(a.broker_timeout or "30s", "--broker-timeout"),
+        kafka_options=p(lambda: parse_kafka_options(a.kafka_option or []), {}),
+        broker_timeout=p(
+            lambda: parse_duration(a.broker_timeout or "30s", "--broker-timeout"),
+            AuditConfig.broker_timeout,
+        ),
         json=a.json,
         master=a.master,
     )
+    problems.raise_any()
+    return config

@@ -1,4 +1,5 @@
-"""Flag groups the jobs share, declared once: tables, Kafka access, the processor, hours, time zone.
+"""Flag groups the jobs share, declared once: tables, Kafka access, the processor, hours, time zone;
+and the parser every command starts from.
 
 No defaults here: ``python -m jobs.stream`` merges the flags over a settings file, so a flag not
 given must stay absent; each job's settings object holds the defaults.
@@ -17,6 +18,7 @@ __all__ = [
     "add_processor_flags",
     "add_table_flags",
     "add_timezone_flag",
+    "command_parser",
 ]
 
 Group = argparse.ArgumentParser | argparse._ArgumentGroup
@@ -26,6 +28,20 @@ _TABLES = {
     "--output-path": "output Delta table: the processor's rows",
     "--ledger-path": "ledger Delta table: per batch and partition, offsets and counts (audits)",
 }
+
+
+def command_parser(
+    prog: str, description: str, epilog: str, **options: object
+) -> argparse.ArgumentParser:
+    """A command's parser; its description and epilog (examples, the settings file, exit codes)
+    are shown as written, line breaks kept."""
+    return argparse.ArgumentParser(
+        prog=prog,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **options,
+    )
 
 
 def add_table_flags(group: Group, *, required: Collection[str] = ()) -> None:
@@ -64,7 +80,6 @@ def add_processor_flags(group: Group, *, required: bool = False) -> None:
     )
     group.add_argument(
         "--max-record-bytes",
-        type=int,
         metavar="N",
         help="records whose key+value is larger go to the DLQ as RecordTooLarge (default 1 MiB)",
     )

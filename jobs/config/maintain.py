@@ -6,10 +6,10 @@ import argparse
 from dataclasses import dataclass
 from datetime import timedelta
 
-from jobs.config.flags import add_timezone_flag
+from jobs.config.flags import add_timezone_flag, command_parser
+from jobs.config.problems import Problems
 from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import absolute_location, check_timezone, parse_duration
-from jobs.core.errors import ConfigError
 from jobs.core.maintenance_plan import parse_retention
 
 __all__ = ["MaintainConfig", "TableSpec", "build_parser", "parse_settings"]
@@ -83,12 +83,7 @@ class MaintainConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m jobs.maintain",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = command_parser("python -m jobs.maintain", DESCRIPTION, EPILOG)
     for name in TABLES:
         p.add_argument(
             f"--{name}-path", metavar="PATH", type=absolute_location, help=f"the {name} Delta table"
@@ -116,23 +111,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_settings(argv: list[str] | None = None) -> MaintainConfig:
+    """The flags over the settings file, every bad value reported at once."""
     args = parse_with_settings_file(build_parser(), argv)
+    problems = Problems()
     tables = tuple(
-        TableSpec(
-            name,
-            getattr(args, f"{name}_path"),
-            parse_retention(getattr(args, f"{name}_retention"), f"--{name}-retention"),
-        )
+        TableSpec(name, path, problems.value(lambda name=name: _retention(args, name), None))
         for name in TABLES
-        if getattr(args, f"{name}_path")
+        if (path := getattr(args, f"{name}_path"))
     )
     for name in TABLES:
         if getattr(args, f"{name}_retention") != "none" and not getattr(args, f"{name}_path"):
-            raise ConfigError(f"--{name}-retention", f"needs --{name}-path")
+            problems.add(f"--{name}-retention", f"needs --{name}-path")
     if not tables:
-        raise ConfigError("--backup-path", "give at least one table: --backup-path, --dlq-path …")
-    timezone = check_timezone(args.timezone or "UTC")
-    grace = parse_duration(args.grace, "--grace")
+        problems.add("--backup-path", "give at least one table: --backup-path, --dlq-path …")
+    timezone = problems.value(lambda: check_timezone(args.timezone or "UTC"), "UTC")
+    grace = problems.value(lambda: parse_duration(args.grace, "--grace"), 0.0)
+    problems.raise_any()
     return MaintainConfig(
         tables,
         timezone,
@@ -142,3 +136,7 @@ def parse_settings(argv: list[str] | None = None) -> MaintainConfig:
         args.json,
         args.master,
     )
+
+
+def _retention(args: argparse.Namespace, name: str) -> timedelta | None:
+    return parse_retention(getattr(args, f"{name}_retention"), f"--{name}-retention")

@@ -13,7 +13,8 @@ T = TypeVar("T")
 
 
 class Problems:
-    """``value(parse, fallback)`` for each setting, then ``raise_any()``."""
+    """``value(parse, fallback)`` for each setting, ``add`` for a problem found otherwise,
+    then ``raise_any()``."""
 
     def __init__(self) -> None:
         self.errors: list[ConfigError] = []
@@ -25,12 +26,15 @@ class Problems:
             self.errors.append(e)
             return fallback
 
+    def add(self, setting: str, problem: str) -> None:
+        self.errors.append(ConfigError(setting, problem))
+
     def raise_any(self) -> None:
-        """One ``ConfigError`` naming the first setting, the others after it."""
+        """One ``ConfigError`` naming the first setting: one line per problem, in the order
+        found (the entry point logs each line as its own)."""
         if len(self.errors) == 1:
             raise self.errors[0]
         if self.errors:
             first, *others = self.errors
             problem = str(first).removeprefix(f"{first.setting}: ")
-            also = " · ".join(str(e) for e in others)
-            raise ConfigError(first.setting, f"{problem} · and {len(others)} more: {also}")
+            raise ConfigError(first.setting, "\n".join([problem, *map(str, others)]))

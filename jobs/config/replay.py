@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from jobs.config.flags import (
     add_broker_flags,
@@ -14,11 +15,16 @@ from jobs.config.flags import (
     add_processor_flags,
     add_table_flags,
     add_timezone_flag,
+    command_parser,
 )
+from jobs.config.problems import Problems
 from jobs.config.settings_file import add_config_flag, parse_with_settings_file
 from jobs.config.values import (
+    check_one_output,
+    check_positive,
     check_timezone,
     described,
+    parse_count,
     parse_duration,
     parse_hour_range,
     parse_kafka_options,
@@ -26,13 +32,13 @@ from jobs.config.values import (
     parse_timestamp_ms,
     parse_topics,
 )
-from jobs.core.errors import ConfigError
 from jobs.core.ledger import REPLAY_MODES
 from jobs.core.replay_plan import HourRange
 
 __all__ = ["Mode", "ReplayConfig", "build_parser", "check", "parse_replay_config"]
 
 Mode = Literal["kafka", "backup", "dlq"]
+T = TypeVar("T")
 
 DESCRIPTION = """\
 Reprocess records through the streaming job's processor and writers, in batch:
@@ -114,12 +120,7 @@ class ReplayConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m jobs.replay",
-        description=DESCRIPTION,
-        epilog=EXAMPLES + EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = command_parser("python -m jobs.replay", DESCRIPTION, EXAMPLES + EXIT_CODES)
     modes = p.add_subparsers(dest="mode", required=True, metavar="kafka|backup|dlq")
     kafka = _common(_mode(modes, "kafka", "an offset or time range from Kafka"))
     kafka.add_argument("--starting-offsets", metavar="JSON", help='{"topic": {"0": 1200}}')
@@ -158,7 +159,6 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add_broker_flags(p, servers_help="Kafka brokers (to read a range or write a topic)")
     p.add_argument(
         "--chunk-records",
-        type=int,
         metavar="N",
         help="records per Spark job (progress is shown per chunk; default 1000000)",
     )
@@ -173,89 +173,100 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def parse_replay_config(argv: list[str] | None = None) -> ReplayConfig:
+    """The flags over the settings file, every bad value reported at once."""
     a = parse_with_settings_file(build_parser(), argv)
+    problems = Problems()
+    duration = _durations(a, problems)
     given = {
         "output_path": a.output_path,
         "output_topic": a.output_topic,
         "ledger_path": a.ledger_path,
         "bootstrap_servers": a.bootstrap_servers,
-        "broker_timeout": a.broker_timeout and parse_duration(a.broker_timeout, "--broker-timeout"),
-        "chunk_records": a.chunk_records,
-        "max_record_bytes": a.max_record_bytes,
-        "record_timeout": a.record_timeout and parse_duration(a.record_timeout, "--record-timeout"),
+        "chunk_records": _parsed(problems, a, "--chunk-records", parse_count),
+        "max_record_bytes": _parsed(problems, a, "--max-record-bytes", parse_count),
         "timezone": a.timezone,
         "name": a.name,
         "master": a.master,
+        **duration,
     }
+    mode_range = _kafka_range if a.mode == "kafka" else _table_range
     config = ReplayConfig(
         mode=a.mode,
         processor=a.processor,
         backup_path=a.backup_path,
         dlq_path=a.dlq_path,
-        kafka_options=parse_kafka_options(a.kafka_option or []),
+        kafka_options=problems.value(lambda: parse_kafka_options(a.kafka_option or []), {}),
         topics=parse_topics(a.topics),
         dry_run=a.dry_run,
         **{k: v for k, v in given.items() if v is not None},
-        **(_kafka_range(a) if a.mode == "kafka" else _table_range(a, a.mode)),
+        **mode_range(a, problems),
     )
-    check(config)
+    check(config, problems)
+    problems.raise_any()
     return config
 
 
-def _kafka_range(a: argparse.Namespace) -> dict[str, object]:
+def _durations(a: argparse.Namespace, problems: Problems) -> dict[str, float | None]:
+    return {
+        "broker_timeout": _parsed(problems, a, "--broker-timeout", parse_duration),
+        "record_timeout": _parsed(problems, a, "--record-timeout", parse_duration),
+    }
+
+
+def _parsed(
+    problems: Problems, a: argparse.Namespace, flag: str, parse: Callable[[str, str], T]
+) -> T | None:
+    """The flag's value parsed; None when it is not given, or bad (its problem added)."""
+    text = getattr(a, flag.removeprefix("--").replace("-", "_"))
+    return problems.value(lambda: parse(text, flag), None) if text else None
+
+
+def _kafka_range(a: argparse.Namespace, problems: Problems) -> dict[str, object]:
     if (a.starting_offsets is None) == (a.starting_timestamp is None):
-        raise ConfigError(
-            "--starting-offsets", "give --starting-offsets (JSON) or --starting-timestamp"
-        )
+        problems.add("--starting-offsets", "give --starting-offsets (JSON) or --starting-timestamp")
     if a.ending_offsets is not None and a.ending_timestamp is not None:
-        raise ConfigError("--ending-offsets", "give --ending-offsets or --ending-timestamp")
-    offsets = {
-        "starting_offsets": a.starting_offsets
-        and parse_partition_offsets(a.starting_offsets, "--starting-offsets"),
-        "ending_offsets": a.ending_offsets
-        and parse_partition_offsets(a.ending_offsets, "--ending-offsets"),
+        problems.add("--ending-offsets", "give --ending-offsets or --ending-timestamp")
+    offsets, ms = parse_partition_offsets, parse_timestamp_ms
+    return {
+        "starting_offsets": _parsed(problems, a, "--starting-offsets", offsets),
+        "ending_offsets": _parsed(problems, a, "--ending-offsets", offsets),
+        "starting_timestamp_ms": _parsed(problems, a, "--starting-timestamp", ms),
+        "ending_timestamp_ms": _parsed(problems, a, "--ending-timestamp", ms),
+        "skip_backup": a.skip_backup,
+        "allow_missing": a.allow_missing,
     }
-    times = {
-        "starting_timestamp_ms": a.starting_timestamp
-        and parse_timestamp_ms(a.starting_timestamp, "--starting-timestamp"),
-        "ending_timestamp_ms": a.ending_timestamp
-        and parse_timestamp_ms(a.ending_timestamp, "--ending-timestamp"),
-    }
-    return {**offsets, **times, "skip_backup": a.skip_backup, "allow_missing": a.allow_missing}
 
 
-def _table_range(a: argparse.Namespace, mode: str) -> dict[str, object]:
-    if mode == "backup" and not (a.first_hour and a.last_hour):
-        raise ConfigError("--from", "a backup replay needs --from and --to (e.g. 2026-11-22T09)")
+def _table_range(a: argparse.Namespace, problems: Problems) -> dict[str, object]:
+    if a.mode == "backup" and not (a.first_hour and a.last_hour):
+        problems.add("--from", "a backup replay needs --from and --to (e.g. 2026-11-22T09)")
     error_types = getattr(a, "error_type", None) or ""
     return {
-        "hours": parse_hour_range(a.first_hour, a.last_hour),
+        "hours": problems.value(lambda: parse_hour_range(a.first_hour, a.last_hour), None),
         "error_types": tuple(t.strip() for t in error_types.split(",") if t.strip()),
     }
 
 
-def check(c: ReplayConfig) -> None:
-    """Settings that only make sense together."""
-    if c.output_path and c.output_topic:
-        raise ConfigError("--output-path", "give --output-path or --output-topic, not both")
+def check(c: ReplayConfig, problems: Problems) -> None:
+    """Settings that only make sense together, each problem added to ``problems``."""
+    problems.value(lambda: check_one_output(c.output_path, c.output_topic), None)
     if (c.mode == "kafka" or c.output_topic) and not c.bootstrap_servers:
-        raise ConfigError("--bootstrap-servers", "required to read or write Kafka")
+        problems.add("--bootstrap-servers", "required to read or write Kafka")
     if c.starting_timestamp_ms is not None and not c.topics:
-        raise ConfigError("--topics", "a time range needs the topics to replay")
+        problems.add("--topics", "a time range needs the topics to replay")
     if c.starting_offsets and c.topics and set(c.starting_offsets) - set(c.topics):
-        raise ConfigError("--topics", "--starting-offsets names topics not in --topics")
+        problems.add("--topics", "--starting-offsets names topics not in --topics")
     if c.ending_offsets and c.starting_offsets and set(c.ending_offsets) - set(c.starting_offsets):
-        raise ConfigError("--ending-offsets", "names topics that --starting-offsets does not")
+        problems.add("--ending-offsets", "names topics that --starting-offsets does not")
     if (
         c.starting_timestamp_ms is not None
         and c.ending_timestamp_ms is not None
         and c.ending_timestamp_ms < c.starting_timestamp_ms
     ):
-        raise ConfigError("--ending-timestamp", "is before --starting-timestamp: reversed range")
+        problems.add("--ending-timestamp", "is before --starting-timestamp: reversed range")
     for flag, value in (
         ("--chunk-records", c.chunk_records),
         ("--max-record-bytes", c.max_record_bytes),
     ):
-        if value <= 0:
-            raise ConfigError(flag, f"must be a positive number; got {value}")
-    check_timezone(c.timezone)
+        problems.value(lambda flag=flag, value=value: check_positive(flag, value), None)
+    problems.value(lambda: check_timezone(c.timezone), None)

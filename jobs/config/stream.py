@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from jobs.config.problems import Problems
 from jobs.config.values import (
+    check_one_output,
+    check_positive,
     check_timezone,
     described,
     parse_duration,
@@ -70,28 +73,12 @@ class JobConfig:
     errors_tolerance: ErrorTolerance = TOLERATE_ALL
 
     def __post_init__(self) -> None:
-        _require_all(
-            (self.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]"),
-            (self.processor, "--processor", "package.module:object"),
-            (self.checkpoint, "--checkpoint", "a directory path or URI"),
-            (self.backup_path, "--backup-path", "a directory path or URI"),
-            (self.dlq_path, "--dlq-path", "a directory path or URI"),
-        )
-        _check_source(self)
-        _check_numbers(self)
-        if self.output_path and self.output_topic:
-            raise ConfigError("--output-path", "give --output-path or --output-topic, not both")
-        check_timezone(self.timezone)
-        if not re.fullmatch(r"[A-Za-z0-9._-]+", self.name):
-            raise ConfigError("--name", f"{self.name!r}: use letters, digits, '.', '_' or '-'")
-        if self.resume_from_ledger and not (self.ledger_path and self.topics):
-            raise ConfigError(
-                "--resume-from-ledger", "needs --ledger-path and --topics (not a pattern)"
-            )
-        _check_operations(self)
-        for key in self.kafka_options:
-            if key.startswith("kafka."):
-                raise ConfigError("--kafka-option", f"give {key[6:]!r} without the 'kafka.' prefix")
+        """Every group of checks runs, so the problems of each are reported at once."""
+        problems = Problems()
+        checks = (_check_required, _check_source, _check_numbers, _check_names, _check_operations)
+        for check in checks:
+            problems.value(lambda check=check: check(self), None)
+        problems.raise_any()
 
     def locations(self) -> dict[str, str | None]:
         """What the job writes to, by flag."""
@@ -122,6 +109,30 @@ def parse_trigger(text: str) -> Trigger:
 def parse_stop_at_offsets(text: str) -> dict[str, dict[int, int]]:
     """``{"topic": {"0": 100, "1": 250}}``: stop once each partition reached its offset."""
     return parse_partition_offsets(text, "--stop-at-offsets")
+
+
+def _check_required(config: JobConfig) -> None:
+    _require_all(
+        (config.bootstrap_servers, "--bootstrap-servers", "host:port[,host:port…]"),
+        (config.processor, "--processor", "package.module:object"),
+        (config.checkpoint, "--checkpoint", "a directory path or URI"),
+        (config.backup_path, "--backup-path", "a directory path or URI"),
+        (config.dlq_path, "--dlq-path", "a directory path or URI"),
+    )
+
+
+def _check_names(config: JobConfig) -> None:
+    check_one_output(config.output_path, config.output_topic)
+    check_timezone(config.timezone)
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", config.name):
+        raise ConfigError("--name", f"{config.name!r}: use letters, digits, '.', '_' or '-'")
+    if config.resume_from_ledger and not (config.ledger_path and config.topics):
+        raise ConfigError(
+            "--resume-from-ledger", "needs --ledger-path and --topics (not a pattern)"
+        )
+    for key in config.kafka_options:
+        if key.startswith("kafka."):
+            raise ConfigError("--kafka-option", f"give {key[6:]!r} without the 'kafka.' prefix")
 
 
 def _require_all(*settings: tuple[object, str, str]) -> None:
@@ -168,10 +179,7 @@ def _check_numbers(config: JobConfig) -> None:
         "--broker-timeout": config.broker_timeout,
     }
     for flag, value in positive.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ConfigError(flag, f"must be a number; got {value!r}")
-        if value is not None and value <= 0:
-            raise ConfigError(flag, f"must be a positive number; got {value}")
+        check_positive(flag, value)
     if isinstance(config.record_timeout, bool) or not isinstance(
         config.record_timeout, int | float
     ):

@@ -16,12 +16,14 @@ from jobs.config.flags import (
     add_processor_flags,
     add_table_flags,
     add_timezone_flag,
+    command_parser,
 )
 from jobs.config.problems import Problems
 from jobs.config.settings_file import add_config_flag, read_settings_file
 from jobs.config.stream import JobConfig, parse_stop_at_offsets, parse_trigger
 from jobs.config.values import (
     absolute_location,
+    parse_count,
     parse_duration,
     parse_errors_tolerance,
     parse_kafka_options,
@@ -61,12 +63,8 @@ example:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m jobs.stream",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        argument_default=argparse.SUPPRESS,
+    p = command_parser(
+        "python -m jobs.stream", DESCRIPTION, EPILOG, argument_default=argparse.SUPPRESS
     )
     source = p.add_argument_group("source")
     add_broker_flags(source)
@@ -77,9 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="WHERE",
         help="for a new checkpoint: earliest (default), latest, or Spark's per-partition JSON",
     )
-    source.add_argument(
-        "--max-offsets-per-trigger", type=int, metavar="N", help="cap on records per batch"
-    )
+    source.add_argument("--max-offsets-per-trigger", metavar="N", help="cap on records per batch")
     work = p.add_argument_group("processing")
     add_processor_flags(work)
     add_timezone_flag(work)
@@ -250,8 +246,6 @@ def parsed_values(s: dict[str, Any], problems: Problems) -> dict[str, Any]:
         "output_topic",
         "dlq_topic",
         "starting_offsets",
-        "max_offsets_per_trigger",
-        "max_record_bytes",
         "timezone",
         "commit_group",
         "name",
@@ -268,6 +262,7 @@ def parsed_values(s: dict[str, Any], problems: Problems) -> dict[str, Any]:
         "kafka_options": p(lambda: parse_kafka_options(list(options)), {}),
         "stop_at_offsets": p(lambda: _stop_at(s.get("stop_at_offsets")), None),
         **{key: p(lambda key=key: _duration(s, key), getattr(JobConfig, key)) for key in DURATIONS},
+        **{key: p(lambda key=key: _count(s, key), None) for key in _INTS if key in s},
         "errors_tolerance": p(
             lambda: parse_errors_tolerance(str(s.get("errors_tolerance", "all"))),
             TOLERATE_ALL,
@@ -282,6 +277,10 @@ DURATIONS["heartbeat"] = "5m"
 
 def _duration(s: dict[str, Any], key: str) -> float:
     return parse_duration(str(s.get(key, DURATIONS[key])), "--" + key.replace("_", "-"))
+
+
+def _count(s: dict[str, Any], key: str) -> int:
+    return parse_count(s[key], "--" + key.replace("_", "-"))
 
 
 def _topics(value: str | list[str] | None) -> tuple[str, ...]:

@@ -19,8 +19,11 @@ from jobs.core.replay_plan import HOUR_FORMAT, HourRange
 __all__ = [
     "REDACTED",
     "absolute_location",
+    "check_one_output",
+    "check_positive",
     "check_timezone",
     "described",
+    "parse_count",
     "parse_duration",
     "parse_errors_tolerance",
     "parse_hour_range",
@@ -34,6 +37,7 @@ __all__ = [
 SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|(^|\.)key$", re.IGNORECASE)
 REDACTED = "*****(redacted)"
 _OPTION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_COUNT = re.compile(r"-?\d+")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
@@ -43,6 +47,19 @@ def check_timezone(timezone: str) -> str:
     if not is_known_timezone(timezone):
         raise ConfigError("--timezone", f"unknown zone {timezone!r}; e.g. UTC or Europe/Paris")
     return timezone
+
+
+def check_one_output(output_path: str | None, output_topic: str | None) -> None:
+    if output_path and output_topic:
+        raise ConfigError("--output-path", "give --output-path or --output-topic, not both")
+
+
+def check_positive(setting: str, value: object) -> None:
+    """A count or duration that must be above zero; ``None`` is a setting left out."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ConfigError(setting, f"must be a number; got {value!r}")
+    if value is not None and value <= 0:
+        raise ConfigError(setting, f"must be a positive number; got {value}")
 
 
 def absolute_location(text: str) -> str:
@@ -70,6 +87,14 @@ def described(settings: object, *as_text: str) -> dict[str, object]:
 
 def redact(options: dict[str, str]) -> dict[str, str]:
     return {k: REDACTED if SECRET_KEY.search(k) else v for k, v in options.items()}
+
+
+def parse_count(value: str | int, setting: str) -> int:
+    """A whole number (records, bytes): the text of a flag, or an integer from a settings file.
+    Its sign is the range check's business (``check_positive``)."""
+    if isinstance(value, bool) or not _COUNT.fullmatch(str(value).strip()):
+        raise ConfigError(setting, f"{value!r} is not a whole number; e.g. 1000")
+    return int(value)
 
 
 def parse_duration(text: str, setting: str) -> float:
