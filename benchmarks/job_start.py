@@ -1,0 +1,77 @@
+"""A short job run as its own process with the JVM's defaults and with the flags the tests give
+the jobs they start (``tests/integration/job_runs.py`` ``SHORT_LIVED_JVM``), side by side in
+interleaved rounds: ``python -m benchmarks.job_start [rounds]``.
+
+Each run is what most tests pay: a Spark start, a first batch and a few more (900 records in
+six batches of 150 on a new checkpoint), so the figure is mostly JVM start and warm-up.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from benchmarks.job_run import job_argv
+from kafka_utils import KafkaUtils
+
+__all__ = ["main"]
+
+FLAGS = {
+    "JVM defaults": "",
+    "C1 + serial GC": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+}
+RECORDS = 900
+
+
+def run_once(kafka: KafkaUtils, workdir: Path, options: str) -> float:
+    topic = f"job-start-{uuid.uuid4().hex[:8]}"
+    kafka.create_topics([topic], num_partitions=3)
+    kafka.send_messages(topic, [(b"k", b'{"id": %d}' % i) for i in range(RECORDS)])
+    folder = workdir / topic
+    argv = job_argv(
+        kafka.broker,
+        topic,
+        folder,
+        trigger="available-now",
+        batch_records=RECORDS // 6,
+        master="local[2]",
+    )
+    env = {**os.environ, "SPARK_SUBMIT_OPTS": options}
+    began = time.monotonic()
+    folder.mkdir()
+    with (folder / "job.log").open("wb") as log:
+        code = subprocess.call(
+            [sys.executable, "-m", "jobs.stream", *argv], env=env, stdout=log, stderr=log
+        )
+    if code != 0:
+        raise SystemExit(f"the job failed (exit {code}): see {folder / 'job.log'}")
+    return time.monotonic() - began
+
+
+def main(rounds: int = 3) -> None:
+    kafka = KafkaUtils()
+    kafka.setup()
+    seconds: dict[str, list[float]] = {name: [] for name in FLAGS}
+    try:
+        with tempfile.TemporaryDirectory(prefix="job-start-") as workdir:
+            for number in range(rounds):
+                for name, options in FLAGS.items():
+                    seconds[name].append(run_once(kafka, Path(workdir), options))
+                    print(f"round {number + 1}: {name}: {seconds[name][-1]:.1f}s", flush=True)
+    finally:
+        kafka.teardown()
+    medians = {name: statistics.median(values) for name, values in seconds.items()}
+    for name, median in medians.items():
+        print(f"{name}: median {median:.1f}s of {rounds}")
+    default, quick = medians.values()
+    print(f"ratio C1 + serial GC / JVM defaults: {quick / default:.2f}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
