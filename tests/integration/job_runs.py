@@ -112,14 +112,15 @@ def replaced(args: list[str], flag: str, value: str) -> list[str]:
     return [*args[: i + 1], value, *args[i + 2 :]]
 
 
+def checkpoint_batches(checkpoint: str, folder: str = "commits") -> set[int]:
+    """The batch ids of a checkpoint's ``commits`` (or ``offsets``) log."""
+    path = Path(checkpoint) / folder
+    return {int(n) for n in os.listdir(path) if n.isdecimal()} if path.is_dir() else set()
+
+
 def uncommitted_batches(checkpoint: str) -> list[int]:
     """Batches whose offsets Spark logged without a commit: a restart would run them again."""
-
-    def ids(folder: str) -> set[int]:
-        path = Path(checkpoint) / folder
-        return {int(n) for n in os.listdir(path) if n.isdecimal()} if path.is_dir() else set()
-
-    return sorted(ids("offsets") - ids("commits"))
+    return sorted(checkpoint_batches(checkpoint, "offsets") - checkpoint_batches(checkpoint))
 
 
 def batch_ids(text: str) -> list[int]:

@@ -18,7 +18,13 @@ from jobs.core.partitioning import partition_values
 from jobs.runs.maintain import files_per_hour
 from kafka_utils import Message, assert_eventually
 from tests.e2e.producing import ContinuousProducer
-from tests.integration.job_runs import JobPaths, batch_ids, start_subprocess, table
+from tests.integration.job_runs import (
+    JobPaths,
+    batch_ids,
+    run_in_process,
+    start_subprocess,
+    table,
+)
 from tests.integration.test_replay import run_audit
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # a busy machine: whole Spark runs
@@ -91,8 +97,7 @@ def test_maintenance_while_the_stream_writes_loses_nothing_and_the_audit_stays_c
     produced = producer.finish()
     job.send_signal(signal.SIGTERM)
     assert job.wait(timeout=300) == exit_codes.STOPPED, log.read_text()[-3000:]
-    final = start_subprocess([*args, "--trigger", "available-now"], tmp_path / "final.log")
-    assert final.wait(timeout=600) == exit_codes.FINISHED
+    assert run_in_process([*args, "--trigger", "available-now"]) == exit_codes.FINISHED
     code, report = run_audit(paths, capsys)
     assert code == 0, report["problems"]
     assert report["totals"]["backed_up"] == len(produced) + 5
