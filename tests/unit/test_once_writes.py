@@ -104,6 +104,7 @@ def land_between(spark, tmp_path, batch_id: int) -> None:
             spark.sql(f"OPTIMIZE delta.`{path}`")
 
 
+@pytest.mark.slow  # eight batches over four tables, each with a MERGE and an OPTIMIZE between
 def test_a_crash_between_any_two_table_commits_leaves_every_table_with_each_batch_once(
     spark, batches, tmp_path
 ):
