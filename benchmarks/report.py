@@ -125,13 +125,18 @@ def targets(r: dict) -> str:
             job / delta >= 0.6,
         ),
         *_python_target(r, delta),
-        ("Full pipeline ≥ 2 × the peer consumer", f"{job / peer:.2f} ×", job / peer >= 2),
+        (
+            "Against the at-least-once peer (no target: it gives up exactly once)",
+            f"{job / peer:.2f} ×",
+            None,
+        ),
         *_exactly_once_peer_target(r, job),
         *_latency_target(r),
         *_memory_target(r),
         ("local[2] ≥ 1.6 × local[1]", f"{local2 / local1:.2f} ×", local2 / local1 >= 1.6),
     ]
-    lines = [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in rows]
+    met = {True: "yes", False: "**no**", None: "–"}
+    lines = [f"| {t} | {m} | {met[ok]} |" for t, m, ok in rows]
     return (
         "## Targets\n\nReported, never asserted.\n\n| Target | Measured | Met |\n|---|---|---|\n"
         + "\n".join(lines)
