@@ -105,8 +105,8 @@ def compact(spark: SparkSession, spec: TableSpec, plan: TablePlan, hour: Hour) -
     optimize = DeltaTable.forPath(spark, plan.path).optimize()
     if hours:
         optimize = optimize.where(hours_predicate(hours))
-    with_retries(optimize.executeCompaction, attempts=RETRIES)
-    after = files_per_hour(spark, spec, hours).get(hour, (0, 0))
+    done = with_retries(lambda: optimize.executeCompaction().first(), attempts=RETRIES)
+    after = compacted(before, done["metrics"])
     result = HourResult(
         "whole table" if hour == WHOLE_TABLE else str(hour),
         before[0],
@@ -126,6 +126,15 @@ def compact(spark: SparkSession, spec: TableSpec, plan: TablePlan, hour: Hour) -
         result.seconds,
     )
     return result
+
+
+def compacted(before: tuple[int, int], metrics) -> tuple[int, int]:
+    """Files and bytes of the hour once OPTIMIZE has rewritten it, from OPTIMIZE's own metrics:
+    files the stream appended to the hour meanwhile are not the compaction's to count."""
+    removed, added = metrics["filesRemoved"], metrics["filesAdded"]
+    files = before[0] - metrics["numFilesRemoved"] + metrics["numFilesAdded"]
+    total = before[1] - removed["totalSize"] + added["totalSize"]
+    return max(files, metrics["numFilesAdded"]), max(total, added["totalSize"])
 
 
 def vacuum(spark: SparkSession, path: str, dry_run: bool) -> int:
