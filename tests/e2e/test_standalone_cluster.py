@@ -201,9 +201,10 @@ def descendants(pids: Iterable[int]) -> set[int]:
         if pid in found:
             continue
         found.add(pid)
-        for children in Path(f"/proc/{pid}/task").glob("*/children"):
-            with contextlib.suppress(OSError):
-                todo += [int(c) for c in children.read_text().split()]
+        with contextlib.suppress(OSError):  # the process may end while it is read
+            for children in Path(f"/proc/{pid}/task").glob("*/children"):
+                with contextlib.suppress(OSError):
+                    todo += [int(c) for c in children.read_text().split()]
     return found
 
 
