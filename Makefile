@@ -36,15 +36,17 @@ $(SPARK_JARS): $(POM)
 	sha256sum $(POM) | cut -d' ' -f1 > $@
 
 # The suite runs in WORKERS pytest-xdist processes, each with its own broker and SparkSession;
-# a test file stays on one worker (--dist loadfile), so module fixtures run once. Coverage runs
+# a test file stays on one worker (--dist loadfile), so module fixtures run once, and files go
+# out in the order tests/conftest.py sorts them (the longest first). Coverage runs
 # around it all (pyproject's [tool.coverage]); COVERAGE_FILE is absolute so that subprocesses
 # started elsewhere (a job, spark-submit) write beside it. PYTEST_ARGS adds pytest options.
 WORKERS ?= 2
+DIST := --dist loadfile --no-loadscope-reorder
 PYTEST_ARGS ?=
 LOADED_SCALE ?= 4
 export COVERAGE_FILE := $(CURDIR)/.coverage
 SUITE = $(PY) -m coverage erase; status=0; \
-	$(PY) -m coverage run -m pytest -n $(WORKERS) --dist loadfile $(1) $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m coverage run -m pytest -n $(WORKERS) $(DIST) $(1) $(PYTEST_ARGS) || status=$$?; \
 	$(PY) -m coverage combine -q; $(PY) -m coverage report $(2) || { code=$$?; [ $$status -ne 0 ] || status=$$code; }; \
 	exit $$status
 
@@ -52,7 +54,7 @@ test: setup  ## the whole suite with line and branch coverage (fails under [tool
 	@$(call SUITE,,)
 
 test-fast: setup  ## the inner loop: no e2e and no slow tests, without coverage's tracing
-	$(PY) -m pytest -n $(WORKERS) --dist loadfile -m "not e2e and not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) $(DIST) -m "not e2e and not slow" $(PYTEST_ARGS)
 
 # Both cores kept busy by two busy loops at normal priority while the suite runs with every
 # deadline stretched LOADED_SCALE times; the loops stop with the target, however it ends.
