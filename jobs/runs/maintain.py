@@ -19,7 +19,7 @@ from jobs.core.maintenance_report import HourResult, TableResult, size
 from jobs.io.table_writes import with_retries
 from jobs.io.tables import read_table
 
-__all__ = ["maintain", "plan_table", "size_listing"]
+__all__ = ["maintain", "plan_table"]
 
 log = logging.getLogger(__name__)
 WHOLE_TABLE = Hour("*", "*")
@@ -30,6 +30,8 @@ LISTING = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
 def maintain(spark: SparkSession, config: MaintainConfig, now: datetime | None = None):
     """Every table of ``config``, one after the other; the results, for the summary."""
     now = now or datetime.now(UTC)
+    if config.vacuum:
+        size_listing(spark)
     results = []
     for spec in config.tables:
         plan = plan_table(spark, spec, config, now)
@@ -141,7 +143,6 @@ def vacuum(spark: SparkSession, path: str, dry_run: bool) -> int:
     """Files no version within the table's retention refers to; deleted unless ``dry_run``.
     The retention is the table's own (``delta.deletedFileRetentionDuration``, 7 days by
     default): a reader of an older version, or a stream's write in flight, keeps its files."""
-    size_listing(spark)
     found = spark.sql(f"VACUUM delta.`{path}` DRY RUN").count()
     if not dry_run and found:
         with_retries(lambda: DeltaTable.forPath(spark, path).vacuum(), attempts=RETRIES)
