@@ -23,8 +23,10 @@ first, exactly as there.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 
+from pyspark import SparkContext
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -81,6 +83,11 @@ def record_checks(max_record_bytes: int) -> Column:
     )
 
 
+@functools.cache
+def _checks(max_record_bytes: int, gateway: int) -> Column:
+    return record_checks(max_record_bytes).alias("_record_error")
+
+
 def _fault(failure: type[RecordError], message: Column) -> Column:
     return F.struct(F.lit(failure.error_type).alias("type"), message.alias("message"))
 
@@ -99,7 +106,7 @@ def processed_rows(
     parsed) and keeps the job's error. One row per record: SQL processors neither filter nor
     fan out.
     """
-    checked = rows.select("*", record_checks(max_record_bytes).alias("_record_error"))
+    checked = rows.select("*", _checks(max_record_bytes, id(SparkContext._gateway)))
     kept = F.when(F.col("_record_error").isNull(), F.col("value"))
     result = processor(checked.withColumn("_value", F.col("value")).withColumn("value", kept))
     _check_result(result, output_schema, processor_path)
@@ -126,11 +133,21 @@ def _same_shape(found: T.DataType, declared: T.StructType) -> bool:
 
 
 def _shaped(result: DataFrame, output_schema: T.StructType, path: str) -> DataFrame:
+    result = result.withColumn(
+        "_error_type", F.coalesce(F.col("_record_error.type"), F.col("error_type"))
+    )
+    has_stack = "error_stack" in result.columns
+    return result.select(*_shape(output_schema.json(), path, has_stack, id(SparkContext._gateway)))
+
+
+@functools.cache
+def _shape(output_schema: str, path: str, has_stack: bool, gateway: int) -> list[Column]:
+    """The columns of the processed batch, built once per processor and JVM (each costs calls
+    into the JVM, paid at every micro-batch otherwise)."""
     record_error = F.col("_record_error")
-    result = result.withColumn("_error_type", F.coalesce(record_error["type"], F.col("error_type")))
     error_type = F.col("_error_type")
     failed = error_type.isNotNull()
-    stack = F.col("error_stack") if "error_stack" in result.columns else F.lit(None)
+    stack = F.col("error_stack") if has_stack else F.lit(None)
     columns = {
         **{name: F.col(name) for name in PASSED_THROUGH},
         "key": F.col("key"),
@@ -141,11 +158,13 @@ def _shaped(result: DataFrame, output_schema: T.StructType, path: str) -> DataFr
         "error_type": error_type,
         "error_message": F.coalesce(record_error["message"], F.col("error_message")),
         "error_stack": F.when(failed, _stack(record_error, error_type, stack, path)),
-        "failed_at": F.when(failed, F.current_timestamp()),
+        # the batch's time from the stamp: current_timestamp() would be a literal in the
+        # generated code, compiled anew at every micro-batch
+        "failed_at": F.when(failed, F.col("ingested_at")),
         "output": F.when(~failed, F.col("output")),
     }
-    schema = processed_schema(output_schema)
-    return result.select(*[columns[f.name].cast(f.dataType).alias(f.name) for f in schema])
+    schema = processed_schema(T.StructType.fromJson(json.loads(output_schema)))
+    return [columns[f.name].cast(f.dataType).alias(f.name) for f in schema]
 
 
 def _stack(record_error: Column, error_type: Column, stack: Column, path: str) -> Column:

@@ -23,8 +23,10 @@ non-integer number over 1 000 characters is ``InvalidJson`` here; ``InvalidJson`
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
+from pyspark import SparkContext
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -73,77 +75,92 @@ def json_checks(records: DataFrame, fields: dict[str, FieldKind]) -> DataFrame:
     ``number``: integer or not, never a boolean), no lone surrogate in a string; then integers
     must fit a BIGINT and numbers a DOUBLE.
     """
+    stages = _stages(tuple(fields.items()), id(SparkContext._gateway))
     spark = records.sparkSession
     previous = spark.conf.get("spark.sql.variant.allowDuplicateKeys", None)
     spark.conf.set("spark.sql.variant.allowDuplicateKeys", "true")
     try:
-        parsed = _parsed(records, fields)
+        parsed = records
+        for columns in stages[:-3]:
+            parsed = parsed.select("*", *columns)
     finally:
         if previous is None:
             spark.conf.unset("spark.sql.variant.allowDuplicateKeys")
         else:
             spark.conf.set("spark.sql.variant.allowDuplicateKeys", previous)
-    checked = parsed.select(
-        "*", _document_error().alias("_doc_error"), _output(fields).alias("output")
-    )
-    found = F.coalesce(F.col("_doc_error"), _field_error(fields), _range_error(fields))
+    checked = parsed.select("*", *stages[-3])
     inner = [c for c in checked.columns if c.startswith("_json_") or c == "_doc_error"]
     # The error struct in a column of its own, read twice: an expression inlined twice would
     # be evaluated twice per row.
-    with_error = checked.select("*", found.alias("_json_error"))
-    return with_error.select(
-        "*",
-        F.col("_json_error.type").alias("error_type"),
-        F.col("_json_error.message").alias("error_message"),
-    ).drop(*inner, "_json_error")
+    with_error = checked.select("*", *stages[-2])
+    return with_error.select("*", *stages[-1]).drop(*inner, "_json_error")
+
+
+@functools.cache
+def _stages(fields: tuple[tuple[str, FieldKind], ...], gateway: int) -> list[list[Column]]:
+    """The columns each ``select`` of ``json_checks`` adds, built once per field list and JVM:
+    building them costs thousands of calls into the JVM, about a second per micro-batch."""
+    kinds = dict(fields)
+    found = F.coalesce(F.col("_doc_error"), _field_error(kinds), _range_error(kinds))
+    return [
+        *_parse_stages(kinds),
+        [_document_error().alias("_doc_error"), _output(kinds).alias("output")],
+        [found.alias("_json_error")],
+        [
+            F.col("_json_error.type").alias("error_type"),
+            F.col("_json_error.message").alias("error_message"),
+        ],
+    ]
 
 
 def _parse(text: Column) -> Column:
     return F.call_function("try_parse_json", F.concat(F.lit("["), text, F.lit("]")))
 
 
-def _parsed(records: DataFrame, fields: dict[str, FieldKind]) -> DataFrame:
+def _parse_stages(fields: dict[str, FieldKind]) -> list[list[Column]]:
     """The VARIANT of each value; the rare rows Spark's parser refuses and Python's does not
     (lone surrogate escapes, long integers) are prepared and parsed again, they alone."""
     text = F.col("value").cast("string")
-    first = records.select(
-        "*",
+    first = [
         text.alias("_json_text"),
         F.call_function("is_valid_utf8", text).alias("_json_utf8"),
         _parse(text).alias("_json_v1"),
-    )
+    ]
     maybe = F.contains(text, F.lit("\\ud")) | F.contains(text, F.lit("\\uD"))
     lone = F.col("_json_v1").isNull() & maybe & text.rlike(LONE_SURROGATE)
-    second = first.select("*", lone.alias("_json_lone"))
     clean = F.when(
         F.col("_json_lone"), F.regexp_replace("_json_text", LONE_SURROGATE, "$1\\\\ufffd")
     ).otherwise(F.col("_json_text"))
     v2 = F.when(F.col("_json_lone"), _parse(clean)).otherwise(F.col("_json_v1"))
-    third = second.select("*", v2.alias("_json_v2"))
     too_long = F.col("_json_v2").isNull() & clean.rlike(LONG_INTEGER)
     shorter = F.regexp_replace(clean, LONG_INTEGER, "$1" + "1" + "0" * 400)
     other = F.regexp_replace("_json_text", LONE_SURROGATE, "$1\\\\ufffe")
-    third = third.select(
-        "*",
+    prepared = [
         F.when(too_long, shorter).otherwise(clean).alias("_json_doc"),
         F.when(too_long, _parse(shorter)).otherwise(F.col("_json_v2")).alias("_json_v"),
         F.when(F.col("_json_lone"), _parse(other)).alias("_json_vb"),
-    )
+    ]
     struct_type = ", ".join(f"`{name}`: variant" for name in fields)
-    fourth = third.select(
-        "*",
+    objects = [
         F.expr(f"try_variant_get(_json_v, '$[0]', 'struct<{struct_type}>')").alias("_json_obj"),
         F.expr(f"try_variant_get(_json_vb, '$[0]', 'struct<{struct_type}>')").alias("_json_objb"),
-    )
+    ]
     schemas = [
         F.call_function("schema_of_variant", _field(name)).alias(f"_json_schema_{name}")
         for name in fields
     ]
-    fifth = fourth.select("*", *schemas)
     numbers = [
         _number(name).alias(f"_json_number_{name}") for name, k in fields.items() if k == "number"
     ]
-    return fifth.select("*", *numbers)
+    return [
+        first,
+        [lone.alias("_json_lone")],
+        [v2.alias("_json_v2")],
+        prepared,
+        objects,
+        schemas,
+        numbers,
+    ]
 
 
 def _document_error() -> Column:
