@@ -21,7 +21,7 @@ from benchmarks.batches import kafka_rows, measure, records, stamped
 from jobs.io.schemas import processed_schema
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.apply_sql import processed_rows
-from jobs.pipeline.micro_batch import count_by_partition
+from jobs.pipeline.batch_counts import count_by_partition
 from jobs.processors.sql_json import json_events
 
 PYTHON = "jobs.processors.builtin:JsonEvents"

@@ -29,10 +29,9 @@ from jobs.core.columns import (
     RECORD_KEY,
     SOURCE_COLUMNS,
     STATUS_ERROR,
-    STATUS_FILTERED,
     STATUS_OK,
 )
-from jobs.core.error_tolerance import TOLERATE_ALL, ErrorCounts, ErrorTolerance
+from jobs.core.error_tolerance import TOLERATE_ALL, ErrorTolerance
 from jobs.core.faults import crash_point
 from jobs.core.ledger import STREAM, LedgerEntry, ledger_rows
 from jobs.io.schemas import LEDGER_SCHEMA, processed_schema
@@ -41,6 +40,7 @@ from jobs.io.spark_errors import is_worker_death
 from jobs.io.table_writes import KeyedWrites, OnceWrites
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.apply_sql import in_the_jvm
+from jobs.pipeline.batch_counts import count_by_partition, error_counts
 from jobs.pipeline.poison import PoisonIsolation, covering_exactly, crash_rows
 from jobs.pipeline.stamp import stamp
 from jobs.pipeline.steps import Steps
@@ -248,22 +248,6 @@ class MicroBatchPipeline:
             topic.write(with_error_headers(dlq, topic.error_headers, self.job_name))
 
 
-def error_counts(processed: DataFrame, batch_id: int, read: int) -> ErrorCounts:
-    """The batch's DLQ rows by ``error_type``, a sample message of each."""
-    rows = (
-        processed.where(F.col("status") == STATUS_ERROR)
-        .groupBy("error_type")
-        .agg(F.count(F.lit(1)).alias("n"), F.first("error_message").alias("sample"))
-        .collect()
-    )
-    return ErrorCounts(
-        batch_id,
-        read,
-        {r["error_type"]: r["n"] for r in rows},
-        {r["error_type"]: r["sample"] or "" for r in rows},
-    )
-
-
 def succeeded(processed: DataFrame) -> DataFrame:
     """Coordinates of the records that produced output or were filtered."""
     return (
@@ -271,34 +255,3 @@ def succeeded(processed: DataFrame) -> DataFrame:
         .select(*RECORD_KEY, "date", "hour")
         .distinct()
     )
-
-
-def count_by_partition(processed: DataFrame) -> list[PartitionStats]:
-    """Offsets and counts per topic-partition and hour, in one small Spark job over the
-    cached batch."""
-
-    def count(condition):
-        return F.count(F.when(condition, True))
-
-    status = F.col("status")
-    rows = (
-        processed.groupBy("topic", "partition", "date", "hour")
-        .agg(
-            F.min("offset").alias("first_offset"),
-            F.max("offset").alias("last_offset"),
-            count(F.col("output_index") == 0).alias("read"),
-            count(status == STATUS_OK).alias("output"),
-            count(status == STATUS_FILTERED).alias("filtered"),
-            count(status == STATUS_ERROR).alias("dlq"),
-            F.sort_array(F.collect_list(F.when(status == STATUS_FILTERED, F.col("offset")))).alias(
-                "filtered_offsets"
-            ),
-        )
-        .collect()
-    )
-    # sorted here: a handful of rows, where Spark's orderBy would cost a sampling job
-    rows.sort(key=lambda row: (row["topic"], row["partition"], row["date"], row["hour"]))
-    return [
-        PartitionStats(**{**row.asDict(), "filtered_offsets": tuple(row["filtered_offsets"])})
-        for row in rows
-    ]
