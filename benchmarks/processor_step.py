@@ -3,7 +3,7 @@ twin (``jobs.processors.sql_json``), on the same cached batch of the bench's rec
 
 ``python -m benchmarks.processor_step`` runs each way in turn, round after round (order
 rotated), as the pipeline's step 3 does it: the processed batch cached and counted per
-partition (``count_by_partition``), then released. Prints the median seconds and the ratio,
+partition (``count_batch``), then released. Prints the median seconds and the ratio,
 and checks that both ways counted the same.
 """
 
@@ -21,7 +21,7 @@ from benchmarks.batches import kafka_rows, measure, records, stamped
 from jobs.io.schemas import processed_schema
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.apply_sql import processed_rows
-from jobs.pipeline.batch_counts import count_by_partition
+from jobs.pipeline.batch_counts import count_batch
 from jobs.processors.sql_json import json_events
 
 PYTHON = "jobs.processors.builtin:JsonEvents"
@@ -42,7 +42,7 @@ def ways(rows, schema) -> dict:
 def step(make) -> list:
     processed = make().persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        return count_by_partition(processed)
+        return count_batch(processed)
     finally:
         processed.unpersist()
 

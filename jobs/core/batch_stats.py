@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
-__all__ = ["BatchStats", "PartitionStats", "RunTotals", "as_dict"]
+__all__ = ["BatchCounts", "BatchStats", "PartitionStats", "RunTotals", "as_dict", "fold_counts"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,54 @@ class PartitionStats:
     def end_offset(self) -> int:
         """The next offset to read: what a consumer group commits."""
         return self.last_offset + 1
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """A processed batch counted once: per topic-partition and hour, and its DLQ records by
+    ``error_type`` with one sample message of each."""
+
+    partitions: tuple[PartitionStats, ...]
+    errors: Mapping[str, int]
+    samples: Mapping[str, str]
+
+
+_HOUR_KEY = ("topic", "partition", "date", "hour")
+_SUMS = ("read", "output", "filtered", "dlq")
+
+
+def fold_counts(groups: Iterable[Mapping[str, Any]]) -> BatchCounts:
+    """``BatchCounts`` from counts grouped one level finer, by hour partition and error type.
+
+    Each group holds the keys of ``PartitionStats`` plus ``error_type`` (None for the records
+    that did not fail) and ``sample`` (one of its error messages).
+    """
+    by_hour: dict[tuple, dict[str, Any]] = {}
+    errors: dict[str, int] = {}
+    samples: dict[str, str] = {}
+    for group in groups:
+        key = tuple(group[k] for k in _HOUR_KEY)
+        into = by_hour.setdefault(key, {**dict(zip(_HOUR_KEY, key, strict=True)), "offsets": []})
+        into["first_offset"] = min(
+            into.get("first_offset", group["first_offset"]), group["first_offset"]
+        )
+        into["last_offset"] = max(
+            into.get("last_offset", group["last_offset"]), group["last_offset"]
+        )
+        for name in _SUMS:
+            into[name] = into.get(name, 0) + group[name]
+        into["offsets"].extend(group["filtered_offsets"] or ())
+        if group["error_type"] is not None and group["dlq"]:
+            errors[group["error_type"]] = errors.get(group["error_type"], 0) + group["dlq"]
+            samples.setdefault(group["error_type"], group["sample"] or "")
+    partitions = [
+        PartitionStats(
+            **{k: v for k, v in h.items() if k != "offsets"},
+            filtered_offsets=tuple(sorted(h["offsets"])),
+        )
+        for _, h in sorted(by_hour.items())
+    ]
+    return BatchCounts(tuple(partitions), errors, samples)
 
 
 @dataclass(frozen=True)

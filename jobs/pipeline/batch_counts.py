@@ -1,43 +1,28 @@
-"""A processed micro-batch counted: per topic-partition and hour, and its failures by type."""
+"""A processed micro-batch counted in one small Spark job: per topic-partition and hour, and its
+failures by error type (what the batch log line, the ledger, the WARN line and
+``--errors-tolerance`` need)."""
 
 from __future__ import annotations
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.core.batch_stats import PartitionStats
+from jobs.core.batch_stats import BatchCounts, fold_counts
 from jobs.core.columns import STATUS_ERROR, STATUS_FILTERED, STATUS_OK
-from jobs.core.error_tolerance import ErrorCounts
 
-__all__ = ["count_by_partition", "error_counts"]
-
-
-def error_counts(processed: DataFrame, batch_id: int, read: int) -> ErrorCounts:
-    """The batch's DLQ rows by ``error_type``, a sample message of each."""
-    rows = (
-        processed.where(F.col("status") == STATUS_ERROR)
-        .groupBy("error_type")
-        .agg(F.count(F.lit(1)).alias("n"), F.first("error_message").alias("sample"))
-        .collect()
-    )
-    return ErrorCounts(
-        batch_id,
-        read,
-        {r["error_type"]: r["n"] for r in rows},
-        {r["error_type"]: r["sample"] or "" for r in rows},
-    )
+__all__ = ["count_batch"]
 
 
-def count_by_partition(processed: DataFrame) -> list[PartitionStats]:
-    """Offsets and counts per topic-partition and hour, in one small Spark job over the
-    cached batch."""
+def count_batch(processed: DataFrame) -> BatchCounts:
+    """Counts grouped by hour partition and ``error_type``, folded on the driver
+    (``jobs.core.batch_stats.fold_counts``): a handful of rows."""
 
     def count(condition):
         return F.count(F.when(condition, True))
 
     status = F.col("status")
-    rows = (
-        processed.groupBy("topic", "partition", "date", "hour")
+    groups = (
+        processed.groupBy("topic", "partition", "date", "hour", "error_type")
         .agg(
             F.min("offset").alias("first_offset"),
             F.max("offset").alias("last_offset"),
@@ -45,15 +30,11 @@ def count_by_partition(processed: DataFrame) -> list[PartitionStats]:
             count(status == STATUS_OK).alias("output"),
             count(status == STATUS_FILTERED).alias("filtered"),
             count(status == STATUS_ERROR).alias("dlq"),
-            F.sort_array(F.collect_list(F.when(status == STATUS_FILTERED, F.col("offset")))).alias(
+            F.collect_list(F.when(status == STATUS_FILTERED, F.col("offset"))).alias(
                 "filtered_offsets"
             ),
+            F.first(F.when(status == STATUS_ERROR, F.col("error_message")), True).alias("sample"),
         )
         .collect()
     )
-    # sorted here: a handful of rows, where Spark's orderBy would cost a sampling job
-    rows.sort(key=lambda row: (row["topic"], row["partition"], row["date"], row["hour"]))
-    return [
-        PartitionStats(**{**row.asDict(), "filtered_offsets": tuple(row["filtered_offsets"])})
-        for row in rows
-    ]
+    return fold_counts(row.asDict() for row in groups)

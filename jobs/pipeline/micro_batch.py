@@ -22,7 +22,7 @@ from pyspark import StorageLevel, inheritable_thread_target
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.core.batch_stats import BatchStats, PartitionStats
+from jobs.core.batch_stats import BatchCounts, BatchStats, PartitionStats
 from jobs.core.columns import (
     BACKUP_COLUMNS,
     DLQ_COLUMNS,
@@ -31,7 +31,7 @@ from jobs.core.columns import (
     STATUS_ERROR,
     STATUS_OK,
 )
-from jobs.core.error_tolerance import TOLERATE_ALL, ErrorTolerance
+from jobs.core.error_tolerance import TOLERATE_ALL, ErrorCounts, ErrorTolerance
 from jobs.core.faults import crash_point
 from jobs.core.ledger import STREAM, LedgerEntry, ledger_rows
 from jobs.io.schemas import LEDGER_SCHEMA, processed_schema
@@ -40,7 +40,7 @@ from jobs.io.spark_errors import is_worker_death
 from jobs.io.table_writes import KeyedWrites, OnceWrites
 from jobs.pipeline.apply import ProcessorRun
 from jobs.pipeline.apply_sql import in_the_jvm
-from jobs.pipeline.batch_counts import count_by_partition, error_counts
+from jobs.pipeline.batch_counts import count_batch
 from jobs.pipeline.poison import PoisonIsolation, covering_exactly, crash_rows
 from jobs.pipeline.stamp import stamp
 from jobs.pipeline.steps import Steps
@@ -138,9 +138,10 @@ class MicroBatchPipeline:
         step: Callable,
     ) -> list[PartitionStats]:
         """The processor, then output (another thread) beside the DLQ (this one)."""
-        processed, partitions = steps.run("process", self.run_processor, rows, batch_id)
+        processed, counts = steps.run("process", self.run_processor, rows, batch_id)
         cached.append(processed)
-        self.check_errors(processed, partitions, batch_id)
+        partitions = list(counts.partitions)
+        self.check_errors(counts, batch_id)
         output = pool.submit(
             step, "output", self.output_step, processed, partitions, writes, batch_id
         )
@@ -170,17 +171,17 @@ class MicroBatchPipeline:
         writes.resolve(succeeded(processed), self.to.dlq_path)
         crash_point("after-dlq", batch_id)
 
-    def run_processor(self, rows: DataFrame, batch_id: int) -> tuple[DataFrame, list]:
+    def run_processor(self, rows: DataFrame, batch_id: int) -> tuple[DataFrame, BatchCounts]:
         """The processed batch (cached) and its counts: in the JVM for a ``@sql_processor``,
         else in Python workers, where records that kill the worker are isolated and sent to
         the DLQ as ``WorkerCrash`` (``jobs.pipeline.poison``)."""
         if self.sql is not None:
             processed = self.sql(rows).persist(StorageLevel.MEMORY_AND_DISK)
-            return processed, count_by_partition(processed)
+            return processed, count_batch(processed)
         schema = processed_schema(self.run.output_schema)
         processed = rows.mapInArrow(self.run, schema).persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            return processed, count_by_partition(processed)
+            return processed, count_batch(processed)
         except Exception as e:
             processed.unpersist()
             if not is_worker_death(e):
@@ -190,19 +191,18 @@ class MicroBatchPipeline:
         healthy = rows.where(~covering_exactly(poison)).mapInArrow(self.run, schema)
         processed = healthy.unionByName(crash_rows(rows, poison, schema))
         processed = processed.persist(StorageLevel.MEMORY_AND_DISK)
-        return processed, count_by_partition(processed)
+        return processed, count_batch(processed)
 
-    def check_errors(
-        self, processed: DataFrame, partitions: list[PartitionStats], batch_id: int
-    ) -> None:
+    def check_errors(self, counts: BatchCounts, batch_id: int) -> None:
         """One WARN line per batch with DLQ rows; ``ErrorsNotTolerated`` (before the batch's
         output and DLQ are written) when they pass ``--errors-tolerance``."""
-        if not any(p.dlq for p in partitions):
+        if not counts.errors:
             return
-        counts = error_counts(processed, batch_id, sum(p.read for p in partitions))
-        log.warning("%s", counts.warn_line())
-        if self.tolerance.exceeded(counts.read, counts.dlq):
-            raise counts.not_tolerated(self.tolerance)
+        read = sum(p.read for p in counts.partitions)
+        errors = ErrorCounts(batch_id, read, counts.errors, counts.samples)
+        log.warning("%s", errors.warn_line())
+        if self.tolerance.exceeded(errors.read, errors.dlq):
+            raise errors.not_tolerated(self.tolerance)
 
     def write_ledger(
         self,

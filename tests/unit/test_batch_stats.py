@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jobs.core.batch_stats import BatchStats, PartitionStats, RunTotals, as_dict
+from jobs.core.batch_stats import BatchStats, PartitionStats, RunTotals, as_dict, fold_counts
 
 
 def part(topic="orders", partition=0, first=0, last=9, read=10, output=7, filtered=1, dlq=2):
@@ -140,3 +140,57 @@ def test_summary_of_an_empty_run_does_not_divide_by_zero():
     assert summary["records_per_second"] == 0.0
     assert summary["batches"] == 0
     assert summary["read"] == 0
+
+
+def _group(date: str, error_type: str | None, **counts) -> dict:
+    base = {"topic": "t", "partition": 0, "date": date, "hour": "05", "error_type": error_type}
+    base |= {"read": 0, "output": 0, "filtered": 0, "dlq": 0, "sample": None}
+    return base | {"filtered_offsets": [], **counts}
+
+
+def test_fold_counts_sums_error_types_into_hour_partitions_in_order() -> None:
+    counts = fold_counts(
+        [
+            _group("2026-01-02", None, first_offset=9, last_offset=9, read=1, output=1),
+            _group(
+                "2026-01-01",
+                "InvalidJson",
+                first_offset=4,
+                last_offset=6,
+                read=2,
+                dlq=2,
+                sample="value is not JSON",
+            ),
+            _group(
+                "2026-01-01",
+                None,
+                first_offset=1,
+                last_offset=7,
+                read=3,
+                output=1,
+                filtered=2,
+                filtered_offsets=[7, 2],
+            ),
+            _group(
+                "2026-01-01",
+                "MissingField",
+                first_offset=3,
+                last_offset=3,
+                read=1,
+                dlq=1,
+                sample=None,
+            ),
+        ]
+    )
+    first, second = counts.partitions
+    assert (first.date, first.first_offset, first.last_offset) == ("2026-01-01", 1, 7)
+    assert (first.read, first.output, first.filtered, first.dlq) == (6, 1, 2, 3)
+    assert first.filtered_offsets == (2, 7)
+    assert (second.date, second.read, second.output, second.dlq) == ("2026-01-02", 1, 1, 0)
+    assert counts.errors == {"InvalidJson": 2, "MissingField": 1}
+    assert counts.samples == {"InvalidJson": "value is not JSON", "MissingField": ""}
+
+
+def test_fold_counts_of_an_empty_batch() -> None:
+    counts = fold_counts([])
+    assert (counts.partitions, dict(counts.errors)) == ((), {})
