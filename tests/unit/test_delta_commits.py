@@ -28,6 +28,20 @@ APP = "orders-1b2c"
 
 
 @pytest.fixture
+def checkpoint_every_10(spark):
+    """Delta's default checkpoint interval for the tables a test creates, whatever the session
+    was given by a job built earlier in this process (spark-conf says 100)."""
+    key = "spark.databricks.delta.properties.defaults.checkpointInterval"
+    previous = spark.conf.get(key, None)
+    spark.conf.set(key, "10")
+    yield
+    if previous is None:
+        spark.conf.unset(key)
+    else:
+        spark.conf.set(key, previous)
+
+
+@pytest.fixture
 def rows(spark):
     def make(first: int, count: int = 3, topic: str = "orders"):
         data = [
@@ -113,7 +127,7 @@ def test_another_apps_tags_and_a_users_own_metadata_are_not_taken_for_ours(spark
     assert find_batch(spark, path, APP, 4) is LogAnswer.ABSENT
 
 
-def test_the_answer_holds_across_a_delta_checkpoint(spark, rows, tmp_path):
+def test_the_answer_holds_across_a_delta_checkpoint(spark, rows, tmp_path, checkpoint_every_10):
     path = str(tmp_path / "backup")
     run = OnceAppends(APP)
     for batch_id in range(12):
@@ -154,7 +168,9 @@ def cleaned_log(spark, rows, path: str, log: Path) -> None:
             (log / f"{version:020d}{suffix}").unlink(missing_ok=True)
 
 
-def test_a_log_cleaned_past_the_batch_is_not_taken_for_absent(spark, rows, tmp_path):
+def test_a_log_cleaned_past_the_batch_is_not_taken_for_absent(
+    spark, rows, tmp_path, checkpoint_every_10
+):
     path = str(tmp_path / "backup")
     cleaned_log(spark, rows, path, tmp_path / "backup" / "_delta_log")
     assert find_batch(spark, path, APP, 0) is LogAnswer.UNKNOWN
@@ -169,7 +185,7 @@ def test_a_log_cleaned_past_the_batch_is_not_taken_for_absent(spark, rows, tmp_p
     assert len(written) == 1
 
 
-def test_commits_older_than_the_batch_need_not_be_read(spark, rows, tmp_path):
+def test_commits_older_than_the_batch_need_not_be_read(spark, rows, tmp_path, checkpoint_every_10):
     path = str(tmp_path / "backup")
     cleaned_log(spark, rows, path, tmp_path / "backup" / "_delta_log")
     planned = max(r["timestamp"] for r in DeltaTable.forPath(spark, path).history().collect())
