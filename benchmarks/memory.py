@@ -21,6 +21,7 @@ import psutil
 
 from benchmarks import job_run
 from benchmarks.stats import slope
+from jobs.core import exit_codes
 
 MIB = 1024 * 1024
 COMPONENTS = ("driver_python", "driver_jvm", "python_workers")
@@ -102,7 +103,7 @@ def run_memory(
         seconds = _follow(job, sampler, batches, log)
         code = job.wait()
         sampler.stop()
-    if code != 0:
+    if code not in (0, exit_codes.STOPPED):  # STOPPED: the SIGTERM above, after its batch
         raise RuntimeError(f"the memory run exited with code {code}; see {log_path}")
     return {
         "batches": len(seconds),
