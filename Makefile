@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON ?= $(abspath $(PY))
 
-.PHONY: setup venv jars test test-fast test-loaded lint format demo bench package wheel clean
+.PHONY: setup venv jars jvm-archive test test-fast test-loaded lint format demo bench package wheel clean
 
 setup: venv jars  ## virtualenv + packages + JVM jars (quick when already done)
 
@@ -35,6 +35,11 @@ $(SPARK_JARS): $(POM)
 	mvn -q -B -Dstyle.color=never -f $(POM) -P spark-jars dependency:copy-dependencies -DoutputDirectory=$(JARS_DIR)/spark
 	sha256sum $(POM) | cut -d' ' -f1 > $@
 
+# The suite's Spark JVMs share a class-data archive of what a job loads (tests/spark_jvm.py):
+# one short demo run builds it in .cache/cds when the JDK, pyspark or the jars change.
+jvm-archive: setup  ## the class-data archive of the suite's Spark JVMs (.cache/cds)
+	@$(PY) -m tests.spark_jvm
+
 # The suite runs in WORKERS pytest-xdist processes, each with its own broker and SparkSession;
 # a test file stays on one worker (--dist loadfile), so module fixtures run once, and files go
 # out in the order tests/conftest.py sorts them (the longest first). Coverage runs
@@ -50,15 +55,15 @@ SUITE = $(PY) -m coverage erase; status=0; \
 	$(PY) -m coverage combine -q; $(PY) -m coverage report $(2) || { code=$$?; [ $$status -ne 0 ] || status=$$code; }; \
 	exit $$status
 
-test: setup  ## the whole suite with line and branch coverage (fails under [tool.coverage.report] fail_under)
+test: setup jvm-archive  ## the whole suite with line and branch coverage (fails under [tool.coverage.report] fail_under)
 	@$(call SUITE,,)
 
-test-fast: setup  ## the inner loop: no e2e and no slow tests, without coverage's tracing
+test-fast: setup jvm-archive  ## the inner loop: no e2e and no slow tests, without coverage's tracing
 	$(PY) -m pytest -n $(WORKERS) $(DIST) -m "not e2e and not slow" $(PYTEST_ARGS)
 
 # Both cores kept busy by two busy loops at normal priority while the suite runs with every
 # deadline stretched LOADED_SCALE times; the loops stop with the target, however it ends.
-test-loaded: setup  ## the whole suite on a machine kept busy, deadlines x LOADED_SCALE
+test-loaded: setup jvm-archive  ## the whole suite on a machine kept busy, deadlines x LOADED_SCALE
 	@busy=""; for i in 1 2; do (while :; do :; done) & busy="$$busy $$!"; done; \
 	trap 'kill $$busy 2>/dev/null' EXIT INT TERM; echo "busy loops:$$busy"; \
 	export KAFKA_UTILS_TIME_SCALE=$(LOADED_SCALE); $(call SUITE,,)

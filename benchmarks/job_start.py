@@ -1,6 +1,7 @@
-"""A short job run as its own process with the JVM's defaults and with the flags the tests give
-the jobs they start (``tests/integration/job_runs.py`` ``SHORT_LIVED_JVM``), side by side in
-interleaved rounds: ``python -m benchmarks.job_start [rounds]``.
+"""A short job run as its own process with the JVM's defaults, with the flags the suite gives
+its Spark JVMs (``tests/spark_jvm.py``: C1 only and the serial collector) and with those and
+the suite's class-data archive (``make jvm-archive`` builds it), side by side in interleaved
+rounds: ``python -m benchmarks.job_start [rounds]``.
 
 Each run is what most tests pay: a Spark start, a first batch and a few more (900 records in
 six batches of 150 on a new checkpoint), so the figure is mostly JVM start and warm-up.
@@ -19,12 +20,14 @@ from pathlib import Path
 
 from benchmarks.job_run import job_argv
 from kafka_utils import KafkaUtils
+from tests import spark_jvm
 
 __all__ = ["main"]
 
 FLAGS = {
     "JVM defaults": "",
-    "C1 + serial GC": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    "C1 + serial GC": spark_jvm.SHORT_LIVED_JVM,
+    "C1 + serial GC + archive": f"{spark_jvm.SHORT_LIVED_JVM} {spark_jvm.java_options()}",
 }
 RECORDS = 900
 
@@ -69,8 +72,12 @@ def main(rounds: int = 3) -> None:
     medians = {name: statistics.median(values) for name, values in seconds.items()}
     for name, median in medians.items():
         print(f"{name}: median {median:.1f}s of {rounds}")
-    default, quick = medians.values()
-    print(f"ratio C1 + serial GC / JVM defaults: {quick / default:.2f}")
+    default = medians["JVM defaults"]
+    for name, median in medians.items():
+        if name != "JVM defaults":
+            print(f"ratio {name} / JVM defaults: {median / default:.2f}")
+    if not spark_jvm.archive().is_file():
+        print("(no class-data archive: 'make jvm-archive' builds it; the third run had none)")
 
 
 if __name__ == "__main__":

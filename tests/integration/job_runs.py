@@ -10,12 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jobs import stream
+from tests.spark_jvm import SHORT_LIVED_JVM
 
 REPO = Path(__file__).resolve().parents[2]
-# A job started here lives a minute or two, mostly warming up: C1 only and the serial collector
-# leave more of the two cores to the test (python -m benchmarks.job_start measures it). Tests
-# only: the job itself runs with the JVM's defaults.
-SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 _STARTED: list[subprocess.Popen] = []
 
 
@@ -71,7 +68,8 @@ def run_in_process(args: list[str]) -> int:
 
 
 def start_subprocess(args: list[str], log: Path, **env: str) -> subprocess.Popen:
-    """The job as its own process, the way a scheduler runs it; output goes to ``log``."""
+    """The job as its own process, the way a scheduler runs it; output goes to ``log``. Its JVM
+    gets the suite's archive and C1 only (``tests/spark_jvm.py``)."""
     options = f"{os.environ.get('SPARK_SUBMIT_OPTS', '')} {SHORT_LIVED_JVM}".strip()
     environment = {**os.environ, "SPARK_SUBMIT_OPTS": options, **env}
     with log.open("ab") as out:

@@ -1,0 +1,128 @@
+"""The Java options of the suite's Spark JVMs: a class-data archive for all, C1 for the jobs.
+
+Every Spark JVM of the suite (each worker's session, the jobs its tests start as processes,
+the spark-submit runs) starts with a class-data-sharing archive of the classes a job loads,
+which spares it most of its class loading and verification. The jobs the tests start as
+processes live a minute or two, mostly warming up: C1 only and the serial collector leave more
+of the two cores to the test (``SHORT_LIVED_JVM``). The workers' sessions keep the default
+compilers: they live the whole run, and C1 alone made the in-process tests slower by as much
+as it saved elsewhere (``make test-fast``: 586 s against 595 s).
+
+``python -m tests.spark_jvm`` (``make test`` runs it) builds the archive once: a short run of
+``make demo``'s job whose JVM dumps the classes it loaded when it exits. The archive belongs to
+one JDK, one virtualenv's pyspark and one set of job jars; when any of them changes it is built
+again, and a JVM given an archive that does not fit ignores it quietly. Tests only: the job
+itself runs with the JVM's defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from jobs.io.jars import jars_dir
+
+__all__ = ["SHORT_LIVED_JVM", "archive", "build", "java_options"]
+
+REPO = Path(__file__).resolve().parents[1]
+SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+_QUIET = "-Xlog:cds=off -Xlog:cds+dynamic=off"
+_FOLDER = REPO / ".cache" / "cds"
+
+
+def archive() -> Path:
+    """Where the archive for this JDK, pyspark and job jars is (or would be)."""
+    return _FOLDER / f"spark-{_key()}.jsa"
+
+
+def java_options() -> str:
+    """The archive's options for ``SPARK_SUBMIT_OPTS``; none until it was built."""
+    found = archive()
+    return f"-XX:SharedArchiveFile={found} {_QUIET}" if found.is_file() else ""
+
+
+def build(target: Path) -> float:
+    """Run the demo's job with a JVM that writes the archive at exit; seconds taken."""
+    began = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="spark-jvm-") as work:
+        dumped = Path(work, "spark.jsa")
+        options = f"{SHORT_LIVED_JVM} -XX:ArchiveClassesAtExit={dumped}"
+        env = {**os.environ, "SPARK_SUBMIT_OPTS": options}
+        log = Path(work, "demo.log")
+        with log.open("wb") as out:
+            command = [sys.executable, "-m", "jobs.demo", "--records", "600", "--workdir", work]
+            code = subprocess.call(command, cwd=REPO, env=env, stdout=out, stderr=out)
+        _wait_for_exit(f"-XX:ArchiveClassesAtExit={dumped}")
+        if code != 0 or not dumped.is_file():
+            tail = log.read_text()[-3000:]
+            sys.exit(f"the class-data archive was not built (exit {code}):\n{tail}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for old in target.parent.glob("spark-*.jsa"):
+            old.unlink()
+        shutil.move(dumped, target.with_suffix(".tmp"))
+        target.with_suffix(".tmp").replace(target)
+    return time.monotonic() - began
+
+
+def _wait_for_exit(argument: str, deadline: float = 300) -> None:
+    """Until no process has ``argument``: the job's JVM outlives its Python by the dump."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end and any(argument in c for c in _command_lines()):
+        time.sleep(0.5)
+
+
+def _command_lines() -> list[str]:
+    lines = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            lines.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue
+    return lines
+
+
+def _key() -> str:
+    """What the archive depends on: the JDK, the venv's pyspark jars, the job's jars."""
+    java = shutil.which("java") or ""
+    java_home = os.environ.get("JAVA_HOME", "")
+    real = os.path.realpath(java) if java else ""
+    stamp = jars_dir() / ".resolved"
+    parts = [
+        java_home,
+        real,
+        str(os.stat(real).st_mtime_ns) if real else "",
+        sys.prefix,
+        _pyspark_version(),
+        stamp.read_text() if stamp.is_file() else "",
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _pyspark_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pyspark")
+    except PackageNotFoundError:
+        return ""
+
+
+def main() -> None:
+    target = archive()
+    if target.is_file():
+        print(f"class-data archive for the suite's Spark JVMs: {target.relative_to(REPO)}")
+        return
+    print("building the class-data archive for the suite's Spark JVMs (one short demo run)...")
+    seconds = build(target)
+    size = target.stat().st_size / 2**20
+    print(f"class-data archive: {target.relative_to(REPO)} ({size:.0f} MiB, {seconds:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
