@@ -8,7 +8,9 @@
 
 Before each test that uses ``kafka_utils``, a cheap check (JVMs alive, a broker listening)
 replaces a cluster that an earlier test broke, with a warning, so that one failure does not
-fail every later test. Every wait is stretched by ``$KAFKA_UTILS_TIME_SCALE``.
+fail every later test; before each test (and module) that uses ``spark``, a session that an
+earlier test stopped, or whose JVM died, is started again in place. Every wait is stretched
+by ``$KAFKA_UTILS_TIME_SCALE``.
 
 The ``spark`` fixture reads two ini options of the user's pytest configuration::
 
@@ -125,10 +127,41 @@ def spark(pytestconfig: pytest.Config) -> Iterator[Any]:
     from kafka_utils.spark_session import start_session
 
     _resolve_jars_visibly(pytestconfig, "spark")
-    jars = [str(path) for path in pytestconfig.getini(JARS_INI)]
-    session = start_session("kafka-utils-tests", ini_spark_options(pytestconfig), jars)
+    session = start_session(*_session_settings(pytestconfig))
     yield session
     stop_within(session.stop, scaled(STOP_SECONDS))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _spark_revived_for_module(request: pytest.FixtureRequest) -> None:
+    """The same check before a module's fixtures, which may build on ``spark`` too."""
+    _revive_spark(request)
+
+
+@pytest.fixture(autouse=True)
+def _spark_revived(request: pytest.FixtureRequest) -> None:
+    """A test that uses ``spark`` gets a working session: one an earlier test stopped, or whose
+    JVM died, gets a new SparkContext in place (the same object), with a warning."""
+    _revive_spark(request)
+
+
+def _revive_spark(request: pytest.FixtureRequest) -> None:
+    if "spark" not in request.fixturenames:
+        return
+    from kafka_utils.spark_session import ensure_serving
+
+    session = request.getfixturevalue("spark")
+    if ensure_serving(session, *_session_settings(request.config)):
+        warnings.warn(
+            "the shared SparkSession had stopped (an earlier test stopped it or its JVM died): "
+            "started again in place",
+            stacklevel=1,
+        )
+
+
+def _session_settings(config: pytest.Config) -> tuple[str, dict[str, str], list[str]]:
+    jars = [str(path) for path in config.getini(JARS_INI)]
+    return "kafka-utils-tests", ini_spark_options(config), jars
 
 
 @pytest.fixture

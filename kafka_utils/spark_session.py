@@ -13,6 +13,7 @@ stderr. Settings given by the caller win; jars add up.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
@@ -21,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from kafka_utils import jar_cache
+from kafka_utils.clients import close_within
+from kafka_utils.timing import scaled
 
-__all__ = ["configure", "local_conf", "spark_conf", "start_session"]
+__all__ = ["configure", "ensure_serving", "is_serving", "local_conf", "spark_conf", "start_session"]
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
 DELTA_CONF = {
@@ -44,6 +47,7 @@ _JOINED = {
     "spark.executor.extraJavaOptions": " ",
 }
 CONNECTOR = "spark-sql-kafka-0-10"
+STOP_SECONDS = 60.0  # a SparkContext that has not stopped by then is left behind
 
 
 def spark_conf(delta: bool = True) -> dict[str, str]:
@@ -106,3 +110,57 @@ def start_session(
             stacklevel=2,
         )
     return session
+
+
+def is_serving(session: Any) -> bool:
+    """Whether ``session`` can still run a query: its JVM alive and its SparkContext not
+    stopped. Cheap: one call to the JVM, none when its process is gone."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    process = getattr(gateway, "proc", None)
+    if gateway is None or (process is not None and process.poll() is not None):
+        return False
+    jsc = session.sparkContext._jsc
+    try:
+        return jsc is not None and not jsc.sc().isStopped()
+    except Exception:  # py4j: the JVM no longer answers
+        return False
+
+
+def ensure_serving(
+    session: Any,
+    app_name: str = "kafka-utils-tests",
+    options: Mapping[str, str] | None = None,
+    jars: Iterable[str] = (),
+) -> bool:
+    """Give ``session`` a working Spark again if a test stopped it or killed its JVM; return
+    whether it had to. The same Python object gets the new SparkContext (and JVM), so every
+    fixture and test that holds it sees the new one; DataFrames made before are gone."""
+    if is_serving(session):
+        return False
+    from pyspark.sql import SparkSession
+
+    _forget(session)
+    fresh = start_session(app_name, options, jars)
+    session.__init__(fresh.sparkContext, fresh._jsparkSession)
+    SparkSession._instantiatedSession = SparkSession._activeSession = session
+    return True
+
+
+def _forget(session: Any) -> None:
+    """PySpark's process-wide state of a stopped context or a dead JVM, cleared so that the
+    next session starts afresh (a new JVM when the old one is gone)."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    gateway = SparkContext._gateway
+    process = getattr(gateway, "proc", None)
+    if process is not None and process.poll() is not None:
+        with contextlib.suppress(Exception):  # a dead JVM's connections: nothing to close
+            gateway.close()
+        SparkContext._gateway = SparkContext._jvm = None
+        SparkContext._active_spark_context = None
+    elif session.sparkContext._jsc is not None:
+        close_within(session.sparkContext.stop, scaled(STOP_SECONDS))
+    SparkSession._instantiatedSession = SparkSession._activeSession = None

@@ -92,3 +92,51 @@ def test_the_first_resolution_is_shown_through_pytests_capture(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "kafka-utils: fetching the spark jars with Maven" in done.stderr
     assert "kafka-utils: spark jars ready: 12 files" in done.stderr
+
+
+def test_a_session_stopped_or_killed_by_a_test_is_started_again_for_the_next(tmp_path):
+    test = """\
+        import os
+        import signal
+
+        import pytest
+        from pyspark import SparkContext
+
+
+        @pytest.fixture(scope="module")
+        def held(spark):
+            return spark
+
+
+        def test_1_stops_the_session(spark):
+            spark.stop()
+
+
+        def test_2_has_it_again_in_the_same_object(spark, held):
+            assert held is spark
+            assert spark.range(3).count() == 3
+
+
+        def test_3_kills_its_jvm(spark):
+            jvm = SparkContext._gateway.proc
+            os.kill(jvm.pid, signal.SIGKILL)
+            jvm.wait()
+
+
+        def test_4_has_it_again_in_a_new_jvm(spark, held):
+            assert held is spark
+            assert spark.sql("SELECT 40 + 2").first()[0] == 42
+        """
+    project = write_project(tmp_path, "[pytest]\n", test)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=scaled(300),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "4 passed, 2 warnings" in done.stdout, done.stdout
+    warned = done.stdout[done.stdout.index("warnings summary") :]
+    assert "the shared SparkSession had stopped" in warned
+    assert "test_2_has_it_again" in warned and "test_4_has_it_again" in warned
