@@ -34,11 +34,6 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
         {"entry", "launch", "config", "runs", "pipeline", "io", "core", "face", "processors"}
     ),
     "tool": frozenset({"io", "core"}),
-    "transitional": frozenset({"io"}),
-}
-TRANSITIONAL = {
-    "jobs.spark_session": "kafka_utils' spark fixture and KafkaTestCase import it until the "
-    "harness builds its own session (issue 11); removed when that is merged",
 }
 
 HEAVY = (
@@ -137,9 +132,7 @@ def layer(module: str) -> str | None:
         return parts[1]
     if module in ENTRY_POINTS:
         return "entry"
-    return {"jobs.launch": "launch", "jobs.processor": "face"}.get(module) or (
-        "transitional" if module in TRANSITIONAL else None
-    )
+    return {"jobs.launch": "launch", "jobs.processor": "face"}.get(module)
 
 
 def test_every_module_of_jobs_has_a_layer():
