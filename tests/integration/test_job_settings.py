@@ -90,6 +90,7 @@ def test_secrets_given_as_kafka_options_never_show(base_args, caplog, capsys):
     assert SECRET not in caplog.text + captured.out + captured.err
 
 
+@pytest.mark.slow
 def test_a_full_run_logs_its_settings_without_the_secret(kafka_utils, topic, tmp_path):
     name = topic()
     kafka_utils.send_messages(name, [("k", "ok")] * 3)
@@ -126,6 +127,7 @@ def test_help_reads_like_documentation(capsys):
 logging.getLogger("jobs").setLevel(logging.INFO)
 
 
+@pytest.mark.slow
 def test_a_checkpoint_of_another_job_name_or_topic_set_is_refused(
     kafka_utils, topic, tmp_path, caplog
 ):

@@ -95,6 +95,7 @@ def test_a_broker_that_dies_at_start_reports_its_log_and_leaks_nothing(monkeypat
     assert_all_gone(started)
 
 
+@pytest.mark.slow
 def test_a_port_clash_is_named(monkeypatch):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -125,6 +126,7 @@ def _recording_start(started: list[int]):
     return start
 
 
+@pytest.mark.slow
 def test_unittest_base_class_gives_kafka_and_spark():
     class Suite(KafkaTestCase):
         def test_round_trip(self):
@@ -147,6 +149,7 @@ def test_unittest_base_class_gives_kafka_and_spark():
     assert Suite.kafka_utils.broker is None
 
 
+@pytest.mark.slow
 def test_context_manager_stops_on_error():
     with pytest.raises(RuntimeError, match="inside"), EmbeddedKafkaCluster() as cluster:
         pids = cluster.pids()

@@ -17,6 +17,10 @@ from kafka_utils.timing import scaled
 from tests.integration.job_runs import JobPaths, run_in_process, start_subprocess, table
 from tests.integration.test_stream_job import assert_exactly_once, coordinates, produce_sample
 
+# The module's tests share a stream run (``streamed``), and most replay it in MERGE chunks of
+# several seconds each: slow as a whole, so ``make test-fast`` skips the fixture too.
+pytestmark = pytest.mark.slow
+
 JSON_EVENTS = "jobs.processors.builtin:json_events"
 NO_VIEWS = "replay_processors:no_views"
 LENIENT = "replay_processors:lenient_events"

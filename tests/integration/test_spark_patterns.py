@@ -111,6 +111,7 @@ def test_write_to_several_topics_by_a_topic_column(spark, kafka_utils, topic):
     assert kafka_utils.get_all_records(spark, second) == {"key2": "value2"}
 
 
+@pytest.mark.slow
 def test_restart_on_checkpoint_loses_and_doubles_nothing(spark, kafka_utils, topic, tmp_path):
     source = topic(partitions=3)
     table, checkpoint = str(tmp_path / "table"), str(tmp_path / "checkpoint")

@@ -42,6 +42,7 @@ def assert_exactly_once(rows: list[tuple], expected: set[tuple]) -> None:
     assert set(rows) == expected, f"missing {sorted(expected - set(rows))[:10]}"
 
 
+@pytest.mark.slow
 def test_every_record_lands_once_in_backup_and_once_in_output_or_dlq(
     kafka_utils, spark, topic, tmp_path
 ):
@@ -79,6 +80,7 @@ def test_every_record_lands_once_in_backup_and_once_in_output_or_dlq(
         assert row["processor"] == JSON_EVENTS and row["error_message"] and row["failed_at"]
 
 
+@pytest.mark.slow
 def test_bad_records_of_every_kind_go_to_the_dlq_and_the_stream_goes_on(
     kafka_utils, spark, topic, tmp_path
 ):
@@ -119,6 +121,7 @@ def test_bad_records_of_every_kind_go_to_the_dlq_and_the_stream_goes_on(
     ]
 
 
+@pytest.mark.slow
 def test_restart_on_the_checkpoint_with_more_data_loses_and_doubles_nothing(
     kafka_utils, spark, topic, tmp_path
 ):
@@ -139,6 +142,7 @@ def test_restart_on_the_checkpoint_with_more_data_loses_and_doubles_nothing(
     assert_exactly_once(coordinates(table(spark, paths.dlq)), bad)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["after-backup", "after-dlq", "before-checkpoint"])
 def test_a_batch_killed_after_a_commit_is_replayed_without_duplicates(
     kafka_utils, spark, topic, tmp_path, point
@@ -176,6 +180,7 @@ def assert_ledger_accounts_for(spark, paths: JobPaths, produced: dict) -> None:
     assert sum(r["dlq"] for r in ledger) == sum(1 for r in produced.values() if r.expected_error)
 
 
+@pytest.mark.slow
 def test_stop_at_offsets_stops_cleanly_once_reached(kafka_utils, spark, topic, tmp_path, caplog):
     name = topic(partitions=3)
     kafka_utils.send_messages(name, [Message(b"k", b"ok", (), p % 3) for p in range(300)])
@@ -198,6 +203,7 @@ def test_stop_at_offsets_stops_cleanly_once_reached(kafka_utils, spark, topic, t
     assert "stopping (--stop-at-offsets reached)" in caplog.text
 
 
+@pytest.mark.slow
 def test_dev_mode_writes_to_a_temporary_place_and_commits_nothing(kafka_utils, topic, capsys):
     name = topic()
     kafka_utils.send_messages(name, [("k", "ok")] * 5)

@@ -16,6 +16,7 @@ def client_threads(ignore: set[threading.Thread] = frozenset()) -> list[str]:
     return [t.name for t in threading.enumerate() if "kafka-utils-" in t.name and t not in ignore]
 
 
+@pytest.mark.slow
 def test_teardown_after_the_broker_was_killed_is_bounded_quiet_and_complete(caplog):
     others = set(threading.enumerate())
     utils = KafkaUtils().setup()

@@ -81,6 +81,7 @@ def test_a_batch_is_appended_once_and_the_next_one_is_appended(spark, rows, tmp_
     assert find_batch(spark, path, "another-app", 1) is LogAnswer.ABSENT
 
 
+@pytest.mark.slow
 def test_a_restart_after_a_crash_between_two_tables_skips_only_the_written_one(
     spark, rows, tmp_path
 ):
@@ -99,6 +100,7 @@ def test_a_restart_after_a_crash_between_two_tables_skips_only_the_written_one(
     assert offsets(spark, tmp_path / "dlq") == list(range(9))
 
 
+@pytest.mark.slow
 def test_a_replay_merge_an_optimize_and_a_delete_in_between_are_stepped_over(spark, rows, tmp_path):
     path = str(tmp_path / "dlq")
     OnceAppends(APP).append(rows(0), path, 7, HOURLY)  # then the crash
@@ -127,6 +129,7 @@ def test_another_apps_tags_and_a_users_own_metadata_are_not_taken_for_ours(spark
     assert find_batch(spark, path, APP, 4) is LogAnswer.ABSENT
 
 
+@pytest.mark.slow
 def test_the_answer_holds_across_a_delta_checkpoint(spark, rows, tmp_path, checkpoint_every_10):
     path = str(tmp_path / "backup")
     run = OnceAppends(APP)
@@ -168,6 +171,7 @@ def cleaned_log(spark, rows, path: str, log: Path) -> None:
             (log / f"{version:020d}{suffix}").unlink(missing_ok=True)
 
 
+@pytest.mark.slow
 def test_a_log_cleaned_past_the_batch_is_not_taken_for_absent(
     spark, rows, tmp_path, checkpoint_every_10
 ):
@@ -185,6 +189,7 @@ def test_a_log_cleaned_past_the_batch_is_not_taken_for_absent(
     assert len(written) == 1
 
 
+@pytest.mark.slow
 def test_commits_older_than_the_batch_need_not_be_read(spark, rows, tmp_path, checkpoint_every_10):
     path = str(tmp_path / "backup")
     cleaned_log(spark, rows, path, tmp_path / "backup" / "_delta_log")

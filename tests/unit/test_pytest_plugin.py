@@ -6,6 +6,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from kafka_utils.timing import scaled
 
 
@@ -94,6 +96,7 @@ def test_the_first_resolution_is_shown_through_pytests_capture(tmp_path):
     assert "kafka-utils: spark jars ready: 12 files" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_session_stopped_or_killed_by_a_test_is_started_again_for_the_next(tmp_path):
     test = """\
         import os

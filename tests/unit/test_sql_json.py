@@ -131,6 +131,7 @@ def test_the_sql_json_processor_is_declared_as_one():
     )
 
 
+@pytest.mark.slow
 def test_every_catalogue_record_gets_the_same_outcome_on_both_paths(spark):
     sent, labels = catalogue_records()
     python, sql = both(spark, sent)
