@@ -30,6 +30,17 @@ from tests.integration.job_runs import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # a busy machine: whole Spark runs
 STEPS = ("after-backup", "after-output", "after-dlq", "before-checkpoint")
+# Spark's executor heartbeater may read a task's accumulator while the task resets it and log an
+# NPE from PartitionKeyedAccumulator.isZero (seen once, in make test-loaded): Spark's own thread,
+# not the job's stop, which went on cleanly.
+SPARK_HEARTBEAT_RACE = "Uncaught exception in thread executor-heartbeater"
+
+
+def errors_in(text: str) -> list[str]:
+    """The log's ERROR lines, but for Spark's known heartbeater race."""
+    return [
+        line for line in text.splitlines() if "ERROR" in line and SPARK_HEARTBEAT_RACE not in line
+    ]
 
 
 def topics_args(paths: JobPaths, broker: str, source: str, out: str, dlq: str) -> list[str]:
@@ -92,7 +103,7 @@ def test_a_signal_during_a_batch_finishes_it_then_stops_cleanly(
 
     text = log.read_text()
     assert f"{signum.name} again: already stopping" in text
-    assert "ERROR" not in text, text[-3000:]
+    assert errors_in(text) == [], text[-3000:]
     assert uncommitted_batches(paths.checkpoint) == []
     assert batch_ids(text), "the batch in flight finished"
     backed_up = [(r["partition"], r["offset"]) for r in table(spark, paths.backup).collect()]
@@ -121,7 +132,7 @@ def test_sigterm_at_each_step_of_a_batch_leaves_nothing_to_run_again(
 
     text = log.read_text()
     assert "stopping (SIGTERM) after the running batch" in text
-    assert "ERROR" not in text, text[-3000:]
+    assert errors_in(text) == [], text[-3000:]
     assert uncommitted_batches(paths.checkpoint) == []
     assert_restart_repeats_nothing(args, text, paths.checkpoint)
     assert_each_key_once(kafka_utils, out, dlq, keys)
@@ -144,7 +155,7 @@ def test_sigterm_during_start_up_stops_cleanly(kafka_utils, spark, topic, tmp_pa
 
     assert job.wait(timeout=900) == exit_codes.STOPPED, log.read_text()[-3000:]
     text = log.read_text()
-    assert "stopped by SIGTERM" in text and "ERROR" not in text, text[-3000:]
+    assert "stopped by SIGTERM" in text and errors_in(text) == [], text[-3000:]
     assert uncommitted_batches(paths.checkpoint) == []
     assert_restart_repeats_nothing(args, text, paths.checkpoint)
     assert_each_key_once(kafka_utils, out, dlq, keys)
