@@ -56,7 +56,8 @@ def build(target: Path) -> float:
         env = {**os.environ, "SPARK_SUBMIT_OPTS": options}
         log = Path(work, "demo.log")
         with log.open("wb") as out:
-            command = [sys.executable, "-m", "jobs.demo", "--records", "600", "--workdir", work]
+            tables = str(Path(work, "demo"))  # the demo empties its folder first
+            command = [sys.executable, "-m", "jobs.demo", "--records", "600", "--workdir", tables]
             code = subprocess.call(command, cwd=REPO, env=env, stdout=out, stderr=out)
         _wait_for_exit(f"-XX:ArchiveClassesAtExit={dumped}")
         if code != 0 or not dumped.is_file():
