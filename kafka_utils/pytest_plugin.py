@@ -35,11 +35,11 @@ from kafka_utils.clients import close_within as stop_within
 from kafka_utils.errors import BackendUnavailableError
 from kafka_utils.harness import KafkaUtils
 from kafka_utils.jar_cache import JarKind
+from kafka_utils.spark_session import STOP_SECONDS
 from kafka_utils.timing import scaled
 
 OPTIONS_INI = "kafka_utils_spark_options"
 JARS_INI = "kafka_utils_spark_jars"
-STOP_SECONDS = 60.0  # a SparkSession that has not stopped by then is left to the exit
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

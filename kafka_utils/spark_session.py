@@ -117,9 +117,7 @@ def is_serving(session: Any) -> bool:
     stopped. Cheap: one call to the JVM, none when its process is gone."""
     from pyspark import SparkContext
 
-    gateway = SparkContext._gateway
-    process = getattr(gateway, "proc", None)
-    if gateway is None or (process is not None and process.poll() is not None):
+    if SparkContext._gateway is None or _jvm_gone():
         return False
     jsc = session.sparkContext._jsc
     try:
@@ -154,13 +152,19 @@ def _forget(session: Any) -> None:
     from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
-    gateway = SparkContext._gateway
-    process = getattr(gateway, "proc", None)
-    if process is not None and process.poll() is not None:
+    if _jvm_gone():
         with contextlib.suppress(Exception):  # a dead JVM's connections: nothing to close
-            gateway.close()
+            SparkContext._gateway.close()
         SparkContext._gateway = SparkContext._jvm = None
         SparkContext._active_spark_context = None
     elif session.sparkContext._jsc is not None:
         close_within(session.sparkContext.stop, scaled(STOP_SECONDS))
     SparkSession._instantiatedSession = SparkSession._activeSession = None
+
+
+def _jvm_gone() -> bool:
+    """Whether the JVM PySpark launched for this process has exited."""
+    from pyspark import SparkContext
+
+    process = getattr(SparkContext._gateway, "proc", None)
+    return process is not None and process.poll() is not None

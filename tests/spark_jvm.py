@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from jobs.io.jars import jars_dir
+from kafka_utils.jvm import java_executable
 
 __all__ = ["SHORT_LIVED_JVM", "archive", "build", "java_options"]
 
@@ -90,14 +91,11 @@ def _command_lines() -> list[str]:
 
 def _key() -> str:
     """What the archive depends on: the JDK, the venv's pyspark jars, the job's jars."""
-    java = shutil.which("java") or ""
-    java_home = os.environ.get("JAVA_HOME", "")
-    real = os.path.realpath(java) if java else ""
+    java = os.path.realpath(java_executable())
     stamp = jars_dir() / ".resolved"
     parts = [
-        java_home,
-        real,
-        str(os.stat(real).st_mtime_ns) if real else "",
+        java,
+        str(os.stat(java).st_mtime_ns),
         sys.prefix,
         _pyspark_version(),
         stamp.read_text() if stamp.is_file() else "",
