@@ -13,6 +13,8 @@ BackendName = Literal["embedded", "testcontainers", "external"]
 BACKENDS: tuple[BackendName, ...] = ("embedded", "testcontainers", "external")
 BACKEND_ENV = "KAFKA_UTILS_BACKEND"
 BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS"
+# The image's log.retention.ms: test brokers keep every record whatever its timestamp (embedded.py)
+RETENTION_ENV = "KAFKA_LOG_RETENTION_MS"
 
 
 class Backend(Protocol):
@@ -60,7 +62,7 @@ class TestcontainersBackend:
         docker_engine_check()
         from testcontainers.kafka import KafkaContainer
 
-        self._container = KafkaContainer(self.image)
+        self._container = KafkaContainer(self.image).with_env(RETENTION_ENV, "-1")
         self._container.start()
         return self._container.get_bootstrap_server()
 

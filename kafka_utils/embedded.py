@@ -259,6 +259,10 @@ class EmbeddedKafkaCluster:
             "group.initial.rebalance.delay.ms": "0",
             "num.network.threads": "2",
             "num.io.threads": "4",
+            # Test data often carries fixed timestamps: Kafka's default 7 days of retention,
+            # counted from a record's own timestamp, would delete it a minute after it is sent
+            # once that date is a week old. A topic's own retention.ms still applies.
+            "log.retention.ms": "-1",
             "log.retention.check.interval.ms": "60000",
         }
         if node.client_port:

@@ -1,12 +1,16 @@
 """KafkaUtils against the real embedded broker: topics, produce/consume, groups and offsets."""
 
 import collections
+import time
 
 import pytest
 from kafka import KafkaConsumer
 from kafka.errors import InvalidReplicationFactorError
 
-from kafka_utils import Message
+from kafka_utils import KafkaUtils, Message, assert_eventually
+
+# the broker's retention task: first run at once (not after 30 s), then every 200 ms
+FAST_RETENTION_CHECK = {"log.initial.task.delay.ms": "0", "log.retention.check.interval.ms": "200"}
 
 
 def test_broker_answers_with_cluster_metadata(kafka_utils):
@@ -146,3 +150,18 @@ def test_lag_of_a_group_that_never_committed_is_the_whole_topic(kafka_utils, top
     group = unique_name("idle")
     assert kafka_utils.committed_offsets(group, name) == {0: None, 1: None}
     assert kafka_utils.consumer_lag(group, name) == {0: 0, 1: 4}
+
+
+def test_records_with_timestamps_weeks_old_are_kept_unless_the_topic_says_otherwise(unique_name):
+    """Kafka's default retention (7 days, counted from each record's timestamp) would delete
+    test data with fixed dates a week after those dates: test brokers keep everything."""
+    month_ago = int((time.time() - 30 * 24 * 3600) * 1000)
+    kept, short = unique_name("kept"), unique_name("short")
+    with KafkaUtils(broker_properties=FAST_RETENTION_CHECK) as utils:
+        utils.create_topics([kept])
+        utils.create_topics([short], config={"retention.ms": "1000"})
+        for name in (kept, short):
+            utils.send_messages(name, [Message("k", "old", timestamp_ms=month_ago)])
+        # the topic with its own retention is the proof that the broker's check has run
+        assert_eventually(lambda: utils.read_records(short), [], timeout=60, interval=0.5)
+        assert [r.value for r in utils.read_records(kept)] == [b"old"]
