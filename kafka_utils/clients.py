@@ -23,11 +23,15 @@ ADMIN_CLIENT = client_id("admin")
 READER_CLIENT = client_id("reader")
 CLOSE_SECONDS = 5.0
 _CLOSER = client_id("close")
+# kafka-python backs off up to 30 s between attempts to reach a broker that is down, and a
+# producer's flush waits 30 s at most: after a whole cluster's restart, the next send failed.
+RECONNECT = {"reconnect_backoff_max_ms": 1000}
 
 
 def make_producer(bootstrap_servers: str, options: Mapping[str, Any]) -> KafkaProducer:
     """PySpark's helper's producer: ``str()`` serializers (bytes and None kept), 10 s request
-    and blocking timeouts; ours also waits for every in-sync replica."""
+    and blocking timeouts; ours also waits for every in-sync replica, and reconnects within a
+    second of a broker's return (``RECONNECT``)."""
     return KafkaProducer(
         bootstrap_servers=bootstrap_servers,
         key_serializer=StrSerializer(),
@@ -37,12 +41,14 @@ def make_producer(bootstrap_servers: str, options: Mapping[str, Any]) -> KafkaPr
         request_timeout_ms=10_000,
         max_block_ms=10_000,
         client_id=PRODUCER_CLIENT,
-        **options,
+        **{**RECONNECT, **options},
     )
 
 
 def make_admin(bootstrap_servers: str, options: Mapping[str, Any]) -> KafkaAdminClient:
-    return admin_client(bootstrap_servers=bootstrap_servers, client_id=ADMIN_CLIENT, **options)
+    return admin_client(
+        bootstrap_servers=bootstrap_servers, client_id=ADMIN_CLIENT, **{**RECONNECT, **options}
+    )
 
 
 def admin_client(**config: Any) -> KafkaAdminClient:
