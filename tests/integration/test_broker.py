@@ -1,6 +1,7 @@
 """KafkaUtils against the real embedded broker: topics, produce/consume, groups and offsets."""
 
 import collections
+import threading
 import time
 
 import pytest
@@ -165,3 +166,18 @@ def test_records_with_timestamps_weeks_old_are_kept_unless_the_topic_says_otherw
         # the topic with its own retention is the proof that the broker's check has run
         assert_eventually(lambda: utils.read_records(short), [], timeout=60, interval=0.5)
         assert [r.value for r in utils.read_records(kept)] == [b"old"]
+
+
+def test_the_producer_stays_idle_after_topics_it_sent_to_are_deleted(kafka_utils, unique_name):
+    """kafka-python's producer spins a core once a partition it sent to has lost its topic; the
+    harness replaces it when it deletes topics. Observed over a few seconds of quiet: CPU time
+    of this process, which a spinning sender thread fills."""
+    first, second = unique_name("gone"), unique_name("next")
+    for name in (first, second):
+        kafka_utils.create_topics([name], num_partitions=3)
+        kafka_utils.send_messages(name, [("k", "v")] * 3)  # the second learns the first is gone
+        kafka_utils.delete_topics([name])
+    before, began = time.process_time(), time.monotonic()
+    threading.Event().wait(3)  # a window to observe, not a synchronisation
+    busy = (time.process_time() - before) / (time.monotonic() - began)
+    assert busy < 0.3, f"{busy:.0%} of a core used while nothing was sent"
