@@ -1,24 +1,34 @@
 """The lease file on a filesystem: created only if absent, read with its modification time,
 renewed, taken over from a holder that no longer counts, and deleted.
 
-Local filesystems (a path or ``file:``) use the OS: a complete temporary file hard-linked to
-the lease name, which fails if the name exists (atomic, POSIX ``link``); a take-over renames the
-old lease away first (atomic ``rename``: of two jobs taking over at once, one wins).
+Local filesystems (a path or ``file:``) use the OS: every change of the lease happens under an
+exclusive ``flock`` of a guard file beside it (which stays: deleting a file others may be
+waiting to lock would let two jobs hold it), so that of two jobs creating or taking over at
+once exactly one wins; the lease itself is a complete temporary file hard-linked to the lease
+name (``link`` fails if the name exists) or renamed over the old lease (``rename``), never a
+half-written file. Renaming the old lease away and back, without the lock, left a moment with
+no lease at all, in which a third job could create one and a second believe it still held its
+own.
 
 Hadoop filesystems go through the JVM (``HadoopLeaseFile``). On HDFS, ``rename`` to an existing
-name fails and ``rename`` of a missing one fails, both atomically at the NameNode, so the same
-guarantees hold. Object stores (s3a, gs, abfs) have no atomic rename and no exclusive create
-through Hadoop: there two jobs starting within the same second may both believe they hold the
-lease; the loser's renewals then find the lease is not theirs and stop it (see
-``CheckpointLock``), and Spark's own offset log refuses a second writer of a batch.
+name fails and ``rename`` of a missing one fails, both atomically at the NameNode: of jobs
+taking over at once one wins, but one that finds the lease renewed meanwhile renames it away and
+back, a moment in which a third could create one; the heartbeat of the job that lost its lease
+that way finds it another's and stops it (``CheckpointLock``). Object stores (s3a, gs, abfs)
+have no atomic rename and no exclusive create through Hadoop: there two jobs starting within the
+same second may both believe they hold the lease; the loser's renewals then find the lease is
+not theirs and stop it (see ``CheckpointLock``), and Spark's own offset log refuses a second
+writer of a batch.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -42,16 +52,15 @@ class LocalLeaseFile:
 
     def create(self, text: str) -> bool:
         """Write ``text`` under the lease name unless it exists; False if it does."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self._aside("tmp")
-        temporary.write_text(text)
-        try:
-            os.link(temporary, self.path)
-        except FileExistsError:
-            return False
-        finally:
-            temporary.unlink()
-        return True
+        with self._exclusive():
+            temporary = self._written(text)
+            try:
+                os.link(temporary, self.path)
+            except FileExistsError:
+                return False
+            finally:
+                temporary.unlink()
+            return True
 
     def read(self) -> tuple[str, float] | None:
         """The text and the time of the last renewal; None when there is no lease."""
@@ -65,28 +74,29 @@ class LocalLeaseFile:
 
     def take_over(self, expected: str, text: str) -> bool:
         """Replace the lease that reads ``expected``; False when another job got there first."""
-        away = self._aside("old")
-        try:
-            os.rename(self.path, away)
-        except FileNotFoundError:
-            return False
-        try:
-            if away.read_text() != expected:  # renamed someone's fresh lease: put it back
-                self._put_back(away)
+        with self._exclusive():
+            found = self.read()
+            if found is None or found[0] != expected:
                 return False
-        finally:
-            away.unlink(missing_ok=True)
-        return self.create(text)
+            os.replace(self._written(text), self.path)
+            return True
 
     def delete(self) -> None:
-        self.path.unlink(missing_ok=True)
+        with self._exclusive():
+            self.path.unlink(missing_ok=True)
 
-    def _aside(self, kind: str) -> Path:
-        return self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.{kind}")
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Held by one job (one thread) at a time on this host; released when closed."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(f".{self.path.name}.guard"), "a") as guard:
+            fcntl.flock(guard, fcntl.LOCK_EX)
+            yield
 
-    def _put_back(self, away: Path) -> None:
-        with contextlib.suppress(FileExistsError):
-            os.link(away, self.path)
+    def _written(self, text: str) -> Path:
+        temporary = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
+        temporary.write_text(text)
+        return temporary
 
 
 class HadoopLeaseFile:

@@ -56,7 +56,7 @@ def test_a_local_lease_file_is_created_once_and_taken_over_only_as_read(tmp_path
     assert file.read()[0] == "fourth"
     file.delete()
     assert file.read() is None
-    assert sorted(os.listdir(tmp_path / "ckpt")) == []
+    assert sorted(os.listdir(tmp_path / "ckpt")) == [f".{LEASE_FILE}.guard"]
 
 
 def test_a_second_lock_on_a_held_checkpoint_names_the_holder(tmp_path):
