@@ -26,8 +26,8 @@ __all__ = ["main"]
 
 FLAGS = {
     "JVM defaults": "",
-    "C1 + serial GC": spark_jvm.SHORT_LIVED_JVM,
-    "C1 + serial GC + archive": f"{spark_jvm.SHORT_LIVED_JVM} {spark_jvm.java_options()}",
+    "C1 + serial GC": spark_jvm.LEAN_JVM,
+    "C1 + serial GC + archive": spark_jvm.java_options(),
 }
 RECORDS = 900
 

@@ -14,12 +14,10 @@ from tests.integration.job_runs import kill_leftover_jobs
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 # Every Spark JVM of the run (the workers' sessions, the jobs and spark-submits the tests start)
-# gets the class-data archive: set before the first one starts, inherited by the workers.
-_ARCHIVE = spark_jvm.java_options()
-if _ARCHIVE not in os.environ.get("SPARK_SUBMIT_OPTS", ""):
-    os.environ["SPARK_SUBMIT_OPTS"] = (
-        f"{os.environ.get('SPARK_SUBMIT_OPTS', '')} {_ARCHIVE}".strip()
-    )
+# gets the suite's Java options: set before the first one starts, inherited by the workers.
+_JVM = spark_jvm.java_options()
+if _JVM not in os.environ.get("SPARK_SUBMIT_OPTS", ""):
+    os.environ["SPARK_SUBMIT_OPTS"] = f"{os.environ.get('SPARK_SUBMIT_OPTS', '')} {_JVM}".strip()
 TESTS_DIR = Path(__file__).resolve().parent
 # Spark's Python workers (and jobs run in subprocesses) import test processors from here.
 os.environ["PYTHONPATH"] = os.pathsep.join(

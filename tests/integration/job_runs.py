@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jobs import stream
-from tests.spark_jvm import SHORT_LIVED_JVM
 
 REPO = Path(__file__).resolve().parents[2]
 _STARTED: list[subprocess.Popen] = []
@@ -69,9 +68,8 @@ def run_in_process(args: list[str]) -> int:
 
 def start_subprocess(args: list[str], log: Path, **env: str) -> subprocess.Popen:
     """The job as its own process, the way a scheduler runs it; output goes to ``log``. Its JVM
-    gets the suite's archive and C1 only (``tests/spark_jvm.py``)."""
-    options = f"{os.environ.get('SPARK_SUBMIT_OPTS', '')} {SHORT_LIVED_JVM}".strip()
-    environment = {**os.environ, "SPARK_SUBMIT_OPTS": options, **env}
+    gets the suite's options from ``SPARK_SUBMIT_OPTS`` (``tests/spark_jvm.py``)."""
+    environment = {**os.environ, **env}
     with log.open("ab") as out:
         job = subprocess.Popen(
             [sys.executable, "-m", "jobs.stream", *args],
