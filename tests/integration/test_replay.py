@@ -165,14 +165,12 @@ def test_kafka_replay_keeps_coordinates_and_a_second_run_adds_nothing(
         kafka_utils.broker,
         "--starting-offsets",
         all_from_start(streamed.name),
-        "--chunk-records",
-        "120",
     )
 
-    code, printed = run_replay(capsys, args)
+    code, printed = run_replay(capsys, [*args, "--chunk-records", "150"])
     assert code == 0, printed
     summary = summary_of(printed)
-    assert summary["read"] == 300 and summary["batches"] == 3
+    assert summary["read"] == 300 and summary["batches"] == 2
 
     backup = table(spark, paths.backup)
     assert_exactly_once(coordinates(backup), set(streamed.produced))
@@ -185,8 +183,10 @@ def test_kafka_replay_keeps_coordinates_and_a_second_run_adds_nothing(
     dlq = table(spark, paths.dlq).collect()
     assert {(r["partition"], r["offset"]): r["error_type"] for r in dlq} == streamed.bad()
 
-    code, printed = run_replay(capsys, args)
+    # One chunk this time: the second run's MERGE must skip every record it already wrote.
+    code, printed = run_replay(capsys, [*args, "--chunk-records", "300"])
     assert code == 0, printed
+    assert summary_of(printed)["batches"] == 1
     assert table(spark, paths.backup).count() == 300
     assert table(spark, paths.output).count() == len(streamed.good())
     assert table(spark, paths.dlq).count() == len(streamed.bad())
