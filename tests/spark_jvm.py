@@ -7,7 +7,9 @@ which spares it most of its class loading and verification, and with C1 only and
 collector (``LEAN_JVM``): on two cores shared by two workers, their brokers and the jobs the
 tests start, C2's compiler threads and G1's helpers took more from the tests than their code
 gave back. ``make test-fast`` side by side, runs interleaved (seconds): the JVM's defaults 92.5
-and 83.4, C1 75.9 and 70.0, C1 and the serial collector 63.9 and 66.7.
+and 83.4, C1 75.9 and 70.0, C1 and the serial collector 63.9 and 66.7. C1 alone sizes the code
+cache for a short program (48 MiB); a worker's session lives through the whole suite, filled it
+and failed a test with "Out of space in CodeCache", so the cache is reserved at tiered's size.
 
 ``TEST_SPARK`` are Spark settings given as system properties, which every SparkConf of the JVM
 reads: no adaptive query execution, no code generation (Janino's compiles and C1's work on the
@@ -41,7 +43,7 @@ from kafka_utils.jvm import java_executable
 __all__ = ["LEAN_JVM", "TEST_SPARK", "archive", "build", "java_options"]
 
 REPO = Path(__file__).resolve().parents[1]
-LEAN_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+LEAN_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:ReservedCodeCacheSize=240m"
 TEST_SPARK = " ".join(
     f"-D{key}={value}"
     for key, value in {
