@@ -20,8 +20,7 @@ the job itself and ``make bench`` run with Spark's defaults. Measured side by si
 idle machine, CPU-seconds of the whole machine: a job start (900 records in six batches, four
 rounds) 18.4-19.4 without the first three, 15.6-16.5 with them (``python -m
 benchmarks.job_start`` prints both); an idle ``processing-time=0s`` job over 15 s (its polls and
-the broker's answers, two rounds) 4.5-4.6 at 10 ms, 1.0 at 200 ms. In a clean-clone ``make
-test`` the first three took pytest from 1 451 s to 948 s.
+the broker's answers, two rounds) 4.5-4.6 at 10 ms, 1.0 at 200 ms.
 
 ``python -m tests.spark_jvm`` (``make test`` runs it) builds the archive once: a short run of
 ``make demo``'s job whose JVM dumps the classes it loaded when it exits. The archive belongs to
