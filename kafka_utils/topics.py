@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,11 @@ def create(
     timeout: float,
 ) -> list[str]:
     """Ask for the topics; return those created now. One that exists is left as it is; any
-    other refusal raises kafka-python's error for it (e.g. ``InvalidReplicationFactorError``)."""
+    other refusal raises kafka-python's error for it (e.g. ``InvalidReplicationFactorError``).
+
+    Just after a cluster starts, the admin client may learn of a controller from one broker
+    before the broker it asked lists it (seen under load: ``UnknownBrokerIdError: 3``); that is
+    asked again until ``timeout``."""
     wanted = {
         name: {
             "num_partitions": num_partitions,
@@ -29,8 +34,18 @@ def create(
         }
         for name in names
     }
-    result = admin.create_topics(wanted, timeout_ms=int(timeout * 1000), raise_errors=False)
-    return _check(result["topics"], ignore=Errors.TopicAlreadyExistsError)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = admin.create_topics(wanted, timeout_ms=int(timeout * 1000), raise_errors=False)
+            return _check(result["topics"], ignore=Errors.TopicAlreadyExistsError)
+        except _CONTROLLER_NOT_KNOWN_YET:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
+_CONTROLLER_NOT_KNOWN_YET = (Errors.UnknownBrokerIdError, Errors.NodeNotReadyError)
 
 
 def delete(admin: KafkaAdminClient, names: Sequence[str], timeout: float) -> list[str]:
