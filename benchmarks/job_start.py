@@ -28,7 +28,7 @@ __all__ = ["main"]
 FLAGS = {
     "JVM defaults": "",
     "C1 + serial GC": spark_jvm.LEAN_JVM,
-    "C1 + serial GC + archive": spark_jvm.java_options().replace(spark_jvm.TEST_SPARK, ""),
+    "C1 + serial GC + archive": spark_jvm.java_options(test_spark=False),
     "C1 + serial GC + archive + test Spark settings": spark_jvm.java_options(),
 }
 RECORDS = 900
@@ -84,9 +84,8 @@ def main(rounds: int = 3) -> None:
         medians = {name: statistics.median(v) for name, v in values.items()}
         default = medians["JVM defaults"]
         for name, median in medians.items():
-            ratio = f", ratio to JVM defaults {median / default:.2f}"
-            shown = "" if name == "JVM defaults" else ratio
-            print(f"{what}: {name}: median {median:.1f}{unit} of {rounds}{shown}")
+            ratio = "" if name == "JVM defaults" else f", ratio to it {median / default:.2f}"
+            print(f"{what}: {name}: median {median:.1f}{unit} of {rounds}{ratio}")
     if not spark_jvm.archive().is_file():
         print("(no class-data archive: 'make jvm-archive' builds it; the third run had none)")
 

@@ -66,12 +66,12 @@ def archive() -> Path:
     return _FOLDER / f"spark-{_key()}.jsa"
 
 
-def java_options() -> str:
-    """``SPARK_SUBMIT_OPTS`` for the suite: ``LEAN_JVM``, ``TEST_SPARK``, and the archive once
-    it is built."""
+def java_options(test_spark: bool = True) -> str:
+    """``SPARK_SUBMIT_OPTS`` for the suite: ``LEAN_JVM``, the archive once it is built, and
+    ``TEST_SPARK`` (``test_spark=False`` leaves it out, for a side-by-side measurement)."""
     found = archive()
     shared = f" -XX:SharedArchiveFile={found} {_QUIET}" if found.is_file() else ""
-    return f"{LEAN_JVM}{shared} {TEST_SPARK}"
+    return f"{LEAN_JVM}{shared} {TEST_SPARK}" if test_spark else f"{LEAN_JVM}{shared}"
 
 
 def build(target: Path) -> float:
