@@ -29,6 +29,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.core.errors import InfrastructureError
+from jobs.io.commit_lock import commit_lock
 
 __all__ = [
     "CLOCK_MARGIN_MS",
@@ -136,7 +137,8 @@ def find_batch(
 def append_tagged(rows: DataFrame, path: str, tag: CommitTag, partition_by: Sequence[str]) -> None:
     """A plain Delta append whose commit carries ``tag``: one Spark job, no state rebuild."""
     writer = rows.write.format("delta").mode("append").option("userMetadata", tag.text())
-    writer.partitionBy(*partition_by).save(path)
+    with commit_lock(path):
+        writer.partitionBy(*partition_by).save(path)
 
 
 def append_once(

@@ -24,6 +24,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.core.columns import LEDGER_KEY, OUTPUT_KEY, PARTITION_COLUMNS, RECORD_KEY
+from jobs.io.commit_lock import commit_lock
 from jobs.io.delta_commits import OnceAppends
 from jobs.io.spark_errors import is_concurrent_commit
 
@@ -107,7 +108,7 @@ class KeyedWrites:
                     "attempts": "t.attempts + 1",
                 },
             )
-        with_retries(lambda: merge.whenNotMatchedInsertAll().execute())
+        with_retries(path, lambda: merge.whenNotMatchedInsertAll().execute())
 
     def resolve(self, done: DataFrame, path: str) -> None:
         """Mark resolved the unresolved DLQ rows of records that now succeed or are filtered."""
@@ -118,10 +119,11 @@ class KeyedWrites:
             condition="t.resolved_at IS NULL",
             set={"resolved_at": "current_timestamp()", "resolved_by": F.lit(self.run_id)},
         )
-        with_retries(merge.execute)
+        with_retries(path, merge.execute)
 
     def ledger(self, rows: DataFrame, path: str) -> None:
-        rows.write.format("delta").mode("append").save(path)
+        with commit_lock(path):
+            rows.write.format("delta").mode("append").save(path)
 
 
 _ERROR_COLUMNS = ("error_type", "error_message", "error_stack", "processor", "failed_at")
@@ -131,10 +133,11 @@ def insert_missing(rows: DataFrame, path: str, key: tuple[str, ...]) -> None:
     """Append the rows whose ``key`` the table does not hold yet (creating the table)."""
     unique = rows.dropDuplicates(list(key))
     if not DeltaTable.isDeltaTable(rows.sparkSession, path):
-        unique.write.format("delta").mode("append").partitionBy("date", "hour").save(path)
+        with commit_lock(path):
+            unique.write.format("delta").mode("append").partitionBy("date", "hour").save(path)
         return
     merge = _merge(DeltaTable.forPath(rows.sparkSession, path), unique, key)
-    with_retries(lambda: merge.whenNotMatchedInsertAll().execute())
+    with_retries(path, lambda: merge.whenNotMatchedInsertAll().execute())
 
 
 def _merge(target: DeltaTable, source: DataFrame, key: tuple[str, ...]):
@@ -152,11 +155,13 @@ def _merge(target: DeltaTable, source: DataFrame, key: tuple[str, ...]):
     return target.alias("t").merge(source.alias("s"), condition)
 
 
-def with_retries(write: Callable[[], T], attempts: int = 4) -> T:
-    """Run a MERGE again when a concurrent writer (the stream) committed to the same files."""
+def with_retries(path: str, write: Callable[[], T], attempts: int = 4) -> T:
+    """Write to the table at ``path`` (holding its ``commit_lock``), again when a concurrent
+    writer (the stream) committed to the same files."""
     for attempt in range(1, attempts + 1):
         try:
-            return write()
+            with commit_lock(path):
+                return write()
         except Exception as e:
             if not is_concurrent_commit(e) or attempt == attempts:
                 raise

@@ -94,7 +94,7 @@ def drop(spark: SparkSession, plan: TablePlan) -> int:
     if not plan.drop:
         return 0
     statement = f"DELETE FROM delta.`{plan.path}` WHERE {hours_predicate(list(plan.drop))}"
-    done = with_retries(lambda: spark.sql(statement).first(), attempts=RETRIES)
+    done = with_retries(plan.path, lambda: spark.sql(statement).first(), attempts=RETRIES)
     rows = int(done[0]) if done is not None else 0
     log.info("%s: dropped %d rows of %d expired hours", plan.table, rows, len(plan.drop))
     return rows
@@ -107,7 +107,7 @@ def compact(spark: SparkSession, spec: TableSpec, plan: TablePlan, hour: Hour) -
     optimize = DeltaTable.forPath(spark, plan.path).optimize()
     if hours:
         optimize = optimize.where(hours_predicate(hours))
-    done = with_retries(lambda: optimize.executeCompaction().first(), attempts=RETRIES)
+    done = with_retries(plan.path, lambda: optimize.executeCompaction().first(), attempts=RETRIES)
     after = compacted(before, done["metrics"])
     result = HourResult(
         "whole table" if hour == WHOLE_TABLE else str(hour),
@@ -145,7 +145,7 @@ def vacuum(spark: SparkSession, path: str, dry_run: bool) -> int:
     default): a reader of an older version, or a stream's write in flight, keeps its files."""
     found = spark.sql(f"VACUUM delta.`{path}` DRY RUN").count()
     if not dry_run and found:
-        with_retries(lambda: DeltaTable.forPath(spark, path).vacuum(), attempts=RETRIES)
+        with_retries(path, lambda: DeltaTable.forPath(spark, path).vacuum(), attempts=RETRIES)
     log.info("%s: vacuum %s %d files", path, "would delete" if dry_run else "deleted", found)
     return found
 
