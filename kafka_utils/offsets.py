@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import errors as Errors
+
+from kafka_utils.timing import scaled
 
 __all__ = ["committed_offsets", "end_offsets"]
 
@@ -22,7 +26,27 @@ def end_offsets(bootstrap_servers: str, topic: str, **client_options: Any) -> di
         consumer.close()
 
 
-def committed_offsets(admin: KafkaAdminClient, group_id: str, topic: str) -> dict[int, int]:
-    """The offsets ``group_id`` has committed, per partition of ``topic`` that has one."""
-    found = admin.list_group_offsets({group_id: None}).get(group_id, {})
+# A broker that has just started has no group coordinator until it has created and loaded
+# __consumer_offsets: seconds, during which it answers these.
+_COORDINATOR_NOT_READY = (
+    Errors.CoordinatorNotAvailableError,
+    Errors.CoordinatorLoadInProgressError,
+    Errors.NotCoordinatorError,
+)
+
+
+def committed_offsets(
+    admin: KafkaAdminClient, group_id: str, topic: str, timeout: float = 30.0
+) -> dict[int, int]:
+    """The offsets ``group_id`` has committed, per partition of ``topic`` that has one; asks
+    again every 0.2 s while the broker's group coordinator is not ready, for ``timeout`` s."""
+    deadline = time.monotonic() + scaled(timeout)
+    while True:
+        try:
+            found = admin.list_group_offsets({group_id: None}).get(group_id, {})
+            break
+        except _COORDINATOR_NOT_READY:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
     return {tp.partition: meta.offset for tp, meta in found.items() if tp.topic == topic}
