@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka import errors as Errors
 
-from kafka_utils.timing import scaled
+from kafka_utils.timing import ask_again, scaled
 
 __all__ = ["committed_offsets", "end_offsets"]
 
@@ -40,13 +39,8 @@ def committed_offsets(
 ) -> dict[int, int]:
     """The offsets ``group_id`` has committed, per partition of ``topic`` that has one; asks
     again every 0.2 s while the broker's group coordinator is not ready, for ``timeout`` s."""
-    deadline = time.monotonic() + scaled(timeout)
-    while True:
-        try:
-            found = admin.list_group_offsets({group_id: None}).get(group_id, {})
-            break
-        except _COORDINATOR_NOT_READY:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(0.2)
+    answer = ask_again(
+        lambda: admin.list_group_offsets({group_id: None}), _COORDINATOR_NOT_READY, scaled(timeout)
+    )
+    found = answer.get(group_id, {})
     return {tp.partition: meta.offset for tp, meta in found.items() if tp.topic == topic}

@@ -14,8 +14,13 @@ nothing when all is well and only delays the report of a real failure.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
-__all__ = ["TIME_SCALE_ENV", "scaled", "time_scale"]
+__all__ = ["TIME_SCALE_ENV", "ask_again", "scaled", "time_scale"]
+
+T = TypeVar("T")
 
 TIME_SCALE_ENV = "KAFKA_UTILS_TIME_SCALE"
 
@@ -38,3 +43,16 @@ def time_scale() -> float:
 def scaled(seconds: float) -> float:
     """``seconds`` times :func:`time_scale`: the deadline to use for a wait of ``seconds``."""
     return seconds * time_scale()
+
+
+def ask_again(call: Callable[[], T], not_yet: tuple[type[BaseException], ...], timeout: float) -> T:
+    """``call()``, again every 0.2 s while it raises one of ``not_yet`` (a cluster still
+    starting), until ``timeout`` seconds have passed; then the last error stands."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except not_yet:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)

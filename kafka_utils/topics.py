@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka import errors as Errors
+
+from kafka_utils.timing import ask_again
 
 __all__ = ["create", "delete"]
 
@@ -34,15 +35,12 @@ def create(
         }
         for name in names
     }
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = admin.create_topics(wanted, timeout_ms=int(timeout * 1000), raise_errors=False)
-            return _check(result["topics"], ignore=Errors.TopicAlreadyExistsError)
-        except _CONTROLLER_NOT_KNOWN_YET:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(0.2)
+    result = ask_again(
+        lambda: admin.create_topics(wanted, timeout_ms=int(timeout * 1000), raise_errors=False),
+        _CONTROLLER_NOT_KNOWN_YET,
+        timeout,
+    )
+    return _check(result["topics"], ignore=Errors.TopicAlreadyExistsError)
 
 
 _CONTROLLER_NOT_KNOWN_YET = (Errors.UnknownBrokerIdError, Errors.NodeNotReadyError)
