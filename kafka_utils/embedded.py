@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kafka_utils import jar_cache
+from kafka_utils.class_archive import ClassArchive
 from kafka_utils.errors import BrokerStartError, KafkaUtilsError
 from kafka_utils.jvm import JvmProcess, run_tool
 from kafka_utils.readiness import listening, wait_until_ready
@@ -51,6 +52,7 @@ class KafkaNode:
     client_port: int | None
     controller_port: int | None
     process: JvmProcess | None = field(default=None, repr=False)
+    dump: Path | None = field(default=None, repr=False)
 
     @property
     def address(self) -> str | None:
@@ -85,12 +87,14 @@ class EmbeddedKafkaCluster:
         self.workdir: Path | None = None
         self.nodes: dict[int, KafkaNode] = {}
         self.start_seconds: float | None = None
+        self._archive: ClassArchive | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> EmbeddedKafkaCluster:
         began = time.monotonic()
         classpath = jar_cache.classpath("broker")
+        self._archive = ClassArchive(jar_cache.cache_dir() / "cds", classpath)
         self.workdir = Path(tempfile.mkdtemp(prefix="embedded-kafka-"))
         self.nodes = self._layout()
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -117,6 +121,8 @@ class EmbeddedKafkaCluster:
                 process.request_stop()
             for process in group:
                 process.stop()
+        for node in self.nodes.values():
+            self._publish_dump(node)
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
@@ -131,9 +137,10 @@ class EmbeddedKafkaCluster:
 
     def stop_broker(self, broker_id: int, *, hard: bool = False) -> None:
         """Stop one broker: a clean shutdown, or SIGKILL with ``hard=True``."""
-        process = self._broker(broker_id).process
-        if process:
-            process.kill() if hard else process.stop()
+        node = self._broker(broker_id)
+        if node.process:
+            node.process.kill() if hard else node.process.stop()
+            self._publish_dump(node)
 
     def start_broker(self, broker_id: int) -> None:
         self.start_brokers(broker_id)
@@ -283,7 +290,8 @@ class EmbeddedKafkaCluster:
         # "--cluster-id=…" because a random id may begin with "-", which reads as a flag.
         args = ["format", f"--cluster-id={cluster_id}", "-c", str(config), "--ignore-formatted"]
         args += self.sasl.format_arguments() if self.sasl else []
-        done = run_tool("kafka.tools.StorageTool", args, classpath)
+        archive = self._archive.use_options() if self._archive else []
+        done = run_tool("kafka.tools.StorageTool", args, classpath, archive)
         if done.returncode != 0:
             output = self._scrub(done.stdout + done.stderr).strip().splitlines()
             interesting = [line for line in output if not line.startswith("\tat ")]
@@ -296,8 +304,17 @@ class EmbeddedKafkaCluster:
     def _launch(self, node: KafkaNode, classpath: str) -> None:
         config = node.directory / "server.properties"
         log = node.directory / "server.log"
-        node.process = JvmProcess("kafka.Kafka", [str(config)], classpath, log, JVM_OPTIONS)
+        archive, node.dump = self._archive.options() if self._archive else ([], None)
+        options = (*JVM_OPTIONS, *archive)
+        node.process = JvmProcess("kafka.Kafka", [str(config)], classpath, log, options)
         node.process.start()
+
+    def _publish_dump(self, node: KafkaNode) -> None:
+        """The class archive a stopped node's JVM wrote at its exit, if it was to write one."""
+        if node.dump and self._archive and node.process and not node.process.is_running():
+            code = node.process.exit_code()
+            self._archive.publish(node.dump, exited_cleanly=code is not None and code >= 0)
+            node.dump = None
 
     def _wait_ready(self, expect_brokers: int) -> None:
         def dead_node_report() -> str | None:

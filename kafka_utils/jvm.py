@@ -130,14 +130,17 @@ class JvmProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def run_tool(main_class: str, args: Sequence[str], classpath: str) -> subprocess.CompletedProcess:
+def run_tool(
+    main_class: str, args: Sequence[str], classpath: str, jvm_options: Sequence[str] = ()
+) -> subprocess.CompletedProcess:
     """Run a short-lived JVM tool (e.g. Kafka's StorageTool) to completion.
 
     C1 only and the serial collector: a storage format, before every broker start, took 1.26-1.33
     CPU-seconds with the JVM's defaults and 0.79-0.85 with them (three rounds each, side by side).
     """
     lean = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
-    command = [java_executable(), "-Xmx256m", *lean, "-cp", classpath, main_class, *args]
+    options = ["-Xmx256m", *lean, *jvm_options]
+    command = [java_executable(), *options, "-cp", classpath, main_class, *args]
     return subprocess.run(command, capture_output=True, text=True, preexec_fn=die_with_parent)
 
 

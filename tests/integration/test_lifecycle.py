@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from kafka_utils import BrokerStartError, EmbeddedKafkaCluster, KafkaTestCase, assert_eventually
+from kafka_utils import (
+    BrokerStartError,
+    EmbeddedKafkaCluster,
+    KafkaTestCase,
+    assert_eventually,
+    jar_cache,
+)
 from kafka_utils import embedded as embedded_module
+from kafka_utils.class_archive import ClassArchive
 from kafka_utils.timing import scaled
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -158,3 +165,13 @@ def test_context_manager_stops_on_error():
         pids = cluster.pids()
         raise RuntimeError("inside")
     assert_all_gone(pids)
+
+
+def test_brokers_after_the_first_map_its_class_archive():
+    archive = ClassArchive(jar_cache.cache_dir() / "cds", jar_cache.classpath("broker"))
+    with EmbeddedKafkaCluster():
+        pass  # the first broker of a fresh cache writes the archive as it stops
+    assert archive.path.is_file()
+    with EmbeddedKafkaCluster() as cluster:
+        (pid,) = cluster.pids()
+        assert str(archive.path) in Path(f"/proc/{pid}/maps").read_text()
