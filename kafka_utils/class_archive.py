@@ -25,26 +25,31 @@ from pathlib import Path
 
 from kafka_utils.jvm import java_executable
 
-__all__ = ["CLASS_ARCHIVE_ENV", "ClassArchive"]
+__all__ = ["CLASS_ARCHIVE_ENV", "QUIET_OPTIONS", "ClassArchive", "jdk_identity"]
 
 CLASS_ARCHIVE_ENV = "KAFKA_UTILS_CLASS_ARCHIVE"
-_QUIET = ("-Xlog:cds=off", "-Xlog:cds+dynamic=off")
+QUIET_OPTIONS = ("-Xlog:cds=off", "-Xlog:cds+dynamic=off")
 _STALE_SECONDS = 24 * 3600
+
+
+def jdk_identity() -> str:
+    """The JDK an archive belongs to: the real path of its ``java`` and that file's mtime."""
+    java = os.path.realpath(java_executable())
+    return f"{java}\n{os.stat(java).st_mtime_ns}"
 
 
 class ClassArchive:
     """The archive of one classpath under one JDK, in ``folder``."""
 
     def __init__(self, folder: Path, classpath: str) -> None:
-        java = os.path.realpath(java_executable())
-        key = f"{java}\n{os.stat(java).st_mtime_ns}\n{classpath}"
+        key = f"{jdk_identity()}\n{classpath}"
         self.path = folder / f"broker-{hashlib.sha256(key.encode()).hexdigest()[:16]}.jsa"
         self.enabled = os.environ.get(CLASS_ARCHIVE_ENV, "").strip().lower() != "off"
         self._dumping: Path | None = None
 
     def use_options(self) -> list[str]:
         """The options that map the archive, or none while there is no archive yet."""
-        return [f"-XX:SharedArchiveFile={self.path}", *_QUIET] if self._ready() else []
+        return [f"-XX:SharedArchiveFile={self.path}", *QUIET_OPTIONS] if self._ready() else []
 
     def options(self) -> tuple[list[str], Path | None]:
         """Options for a JVM that maps the archive, or, while there is none, writes one at its
@@ -57,7 +62,7 @@ class ClassArchive:
         except OSError:
             return [], None
         self._dumping = self.path.with_name(f".{self.path.stem}-{uuid.uuid4().hex}.jsa")
-        return [f"-XX:ArchiveClassesAtExit={self._dumping}", *_QUIET], self._dumping
+        return [f"-XX:ArchiveClassesAtExit={self._dumping}", *QUIET_OPTIONS], self._dumping
 
     def publish(self, dump: Path, exited_cleanly: bool) -> None:
         """Rename a JVM's complete dump into place; drop one cut short by a kill."""

@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 from jobs.io.jars import jars_dir
-from kafka_utils.jvm import java_executable
+from kafka_utils.class_archive import QUIET_OPTIONS, jdk_identity
 
 __all__ = ["LEAN_JVM", "TEST_SPARK", "archive", "build", "java_options"]
 
@@ -57,7 +57,7 @@ TEST_SPARK = " ".join(
         "spark.sql.streaming.pollingDelay": "200ms",
     }.items()
 )
-_QUIET = "-Xlog:cds=off -Xlog:cds+dynamic=off"
+_QUIET = " ".join(QUIET_OPTIONS)
 _FOLDER = REPO / ".cache" / "cds"
 
 
@@ -117,11 +117,9 @@ def _command_lines() -> list[str]:
 
 def _key() -> str:
     """What the archive depends on: the JDK, the venv's pyspark jars, the job's jars."""
-    java = os.path.realpath(java_executable())
     stamp = jars_dir() / ".resolved"
     parts = [
-        java,
-        str(os.stat(java).st_mtime_ns),
+        jdk_identity(),
         sys.prefix,
         _pyspark_version(),
         stamp.read_text() if stamp.is_file() else "",
